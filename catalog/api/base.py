@@ -1,0 +1,130 @@
+"""What every catalog API view shares: Backstage's error body, the policy checks, parameter parsing."""
+
+from __future__ import annotations
+
+import uuid
+
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.views import APIView
+
+from catalog.models import Entity
+from catalog.queries import QueryError
+from portal.api.errors import InputError, backstage_exception_handler
+from portal.permissions import can
+
+READ_ONLY_MESSAGE = "A read-only API token cannot change anything."
+#: Columns an entity list never needs (the body holds what is served).
+HEAVY_COLUMNS = ("search_text", "search_vector", "description")
+
+
+def exception_handler(exc, context):
+    """Backstage's error body; the query layer's errors are bad input."""
+    if isinstance(exc, QueryError):
+        exc = InputError(str(exc))
+    return backstage_exception_handler(exc, context)
+
+
+class CatalogAccess(BasePermission):
+    """Signed in (401 otherwise), allowed the view's action for the method by ``portal.permissions``,
+    and with a read-only API token only for requests that read (GET, and the POST endpoints that
+    only read, such as ``/entities/by-refs``)."""
+
+    message = "You are not allowed to do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        token = request.auth if hasattr(request.auth, "read_only") else None
+        if token is not None and token.read_only and not view.reads(request):
+            self.message = READ_ONLY_MESSAGE
+            return False
+        action = view.action_for(request)
+        return action is not None and can(user, action)
+
+
+class CatalogView(APIView):
+    """A catalog endpoint: Backstage error bodies, and the action each method needs."""
+
+    permission_classes = [CatalogAccess]
+    #: The ``portal.permissions`` action each method needs (HEAD and OPTIONS need ``catalog.read``).
+    actions: dict[str, str] = {"GET": "catalog.read"}
+    #: Methods other than GET that only read (allowed to read-only tokens).
+    reading_methods: frozenset[str] = frozenset()
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def reads(self, request) -> bool:
+        return request.method in SAFE_METHODS or request.method in self.reading_methods
+
+    def action_for(self, request) -> str | None:
+        action = self.actions.get(request.method)
+        if action is None and request.method in SAFE_METHODS:
+            return "catalog.read"
+        return action
+
+    def require(self, action: str, obj, message: str = "You are not allowed to do this.") -> None:
+        """403 unless ``portal.permissions`` allows ``action`` on ``obj``."""
+        if not can(self.request.user, action, obj):
+            raise exceptions.PermissionDenied(message)
+
+    def require_type_allowed(self, location_type: str) -> None:
+        """Reading files on the server and discovering whole organisations is for administrators."""
+        if location_type != "url":
+            self.require(
+                "catalog.register_file",
+                None,
+                "Only administrators can read files on the server or discover GitHub organisations.",
+            )
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+
+def int_param(request, name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    raw = raw.strip()
+    if not raw.lstrip("-").isdigit():
+        raise QueryError(f"{name} must be a whole number, not {raw!r}.")
+    value = int(raw)
+    if value < minimum:
+        raise QueryError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def bool_param(request, name: str) -> bool:
+    raw = (request.query_params.get(name) or "").strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise QueryError(f"{name} must be true or false, not {raw!r}.")
+
+
+def entities() -> Entity.objects.__class__:
+    """Entities, without the columns only search uses."""
+    return Entity.objects.defer(*HEAVY_COLUMNS)
+
+
+def entity_by_ref(kind: str, namespace: str, name: str, *, related: tuple[str, ...] = ()) -> Entity:
+    """The entity ``kind:namespace/name`` (any letter case), or 404."""
+    ref = f"{kind}:{namespace}/{name}".lower()
+    entity = entities().select_related(*related).filter(ref=ref).first()
+    if entity is None:
+        raise exceptions.NotFound(f"No entity named {ref}.")
+    return entity
+
+
+def entity_by_uid(uid: str) -> Entity:
+    try:
+        value = uuid.UUID(uid)
+    except ValueError:
+        raise exceptions.NotFound(f"No entity with uid {uid}.") from None
+    entity = entities().filter(uid=value).first()
+    if entity is None:
+        raise exceptions.NotFound(f"No entity with uid {uid}.")
+    return entity

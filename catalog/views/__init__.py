@@ -1,0 +1,1 @@
+"""The catalog's pages (server-rendered, htmx for live parts)."""

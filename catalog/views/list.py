@@ -1,0 +1,208 @@
+"""The catalog list: facets with counts, free-text search, pages of 50.
+
+Facets are Backstage filters (``catalog.queries``): the values ticked within one facet are
+alternatives, facets combine. The counts of a facet are those of the entities matching every
+*other* facet (so ticking a second kind shows what it would add); the total comes from the kind
+facet, which every entity has exactly once. Queries: one for the facets of the unticked
+fields, one per facet with ticked values, one for the page.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.shortcuts import render
+
+from catalog import queries
+from catalog.models import Entity
+from catalog.views.common import PAGE_SIZE, humanize, row, with_summary
+
+
+class Facet:
+    def __init__(self, param: str, key: str, label: str, default_kind: str | None = None) -> None:
+        self.param, self.key, self.label, self.default_kind = param, key, label, default_kind
+
+    def display(self, value: str) -> str:
+        if self.param == "kind":
+            return value[:1].upper() + value[1:] if value.islower() else value
+        if self.param == "owner":
+            return humanize(value, self.default_kind)
+        return value
+
+
+FACETS = (
+    Facet("kind", "kind", "Kind"),
+    Facet("type", "spec.type", "Type"),
+    Facet("owner", "relations.ownedBy", "Owner", default_kind="group"),
+    Facet("lifecycle", "spec.lifecycle", "Lifecycle"),
+    Facet("tag", "metadata.tags", "Tag"),
+    Facet("namespace", "metadata.namespace", "Namespace"),
+)
+#: From this offset on, a page is fetched in two steps (see _page).
+DEEP_OFFSET = 500
+#: Values shown before "more" in a facet.
+FACET_VISIBLE = 8
+#: Other orders than the default one: by relevance with a search, else by kind, namespace and name
+#: (``queries.order``), which the (kind, namespace, name) index serves without sorting the catalog.
+SORTS = {
+    "name": ("Name", [Lower(Coalesce(NullIf("title", Value("")), "name")), "ref"]),
+    "owner": ("Owner", ["owner_ref", Lower("name"), "ref"]),
+    "updated": ("Recently changed", ["-updated", "ref"]),
+}
+
+
+def _selected(request) -> dict[str, list[str]]:
+    selected = {}
+    for facet in FACETS:
+        values = []
+        for value in request.GET.getlist(facet.param):
+            value = value.strip()
+            if value and "," not in value and value.lower() not in (item.lower() for item in values):
+                values.append(value)
+        if values:
+            selected[facet.param] = values
+    return selected
+
+
+def _filtered(base, selected: dict[str, list[str]], *, without: str | None = None):
+    conditions = [
+        f"{facet.key}={value}" for facet in FACETS if facet.param != without for value in selected.get(facet.param, [])
+    ]
+    if not conditions:
+        return base
+    return queries.apply_filters(base, queries.parse_filters([",".join(conditions)]))
+
+
+def _facet_values(found: dict, key: str) -> list[dict]:
+    for field, values in found.items():
+        if field.lower() == key.lower():
+            return list(values)
+    return []
+
+
+def _query_string(params: dict[str, list[str]], **changes) -> str:
+    merged = {key: list(values) for key, values in params.items()}
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = [value] if isinstance(value, str) else list(value)
+    pairs = [(key, value) for key, values in merged.items() for value in values if value != ""]
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+def _facet_blocks(base, selected) -> tuple[list[dict], int]:
+    unticked = [facet for facet in FACETS if facet.param not in selected]
+    found = queries.facets(_filtered(base, selected), [facet.key for facet in unticked]) if unticked else {}
+    blocks, total = [], None
+    for facet in FACETS:
+        if facet.param in selected:
+            values = _facet_values(
+                queries.facets(_filtered(base, selected, without=facet.param), [facet.key]), facet.key
+            )
+        else:
+            values = _facet_values(found, facet.key)
+        chosen = {value.lower() for value in selected.get(facet.param, [])}
+        options = []
+        for item in sorted(values, key=lambda item: (-item["count"], str(item["value"]).lower())):
+            value = str(item["value"])
+            options.append(
+                {
+                    "value": value,
+                    "label": facet.display(value),
+                    "count": item["count"],
+                    "checked": value.lower() in chosen,
+                }
+            )
+        present = {option["value"].lower() for option in options}
+        for value in selected.get(facet.param, []):  # ticked, though nothing matches it any more
+            if value.lower() not in present:
+                options.append({"value": value, "label": facet.display(value), "count": 0, "checked": True})
+        options.sort(key=lambda option: not option["checked"])  # ticked first, then by count
+        if facet.param == "kind":
+            total = sum(option["count"] for option in options if option["checked"] or facet.param not in selected)
+        blocks.append(
+            {
+                "param": facet.param,
+                "label": facet.label,
+                "options": options[:FACET_VISIBLE],
+                "more": options[FACET_VISIBLE:],
+            }
+        )
+    return blocks, total or 0
+
+
+def _page(results, offset: int) -> list[Entity]:
+    """The page's entities. Deep in the list, the skipped rows would each have their summary
+    columns computed (PostgreSQL projects before it skips): take the page's ids first, then those rows."""
+    if offset < DEEP_OFFSET:
+        return list(with_summary(results)[offset : offset + PAGE_SIZE])
+    ids = list(results.values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
+    found = {entity.pk: entity for entity in with_summary(Entity.objects.filter(pk__in=ids))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def catalog_list(request):
+    term = request.GET.get("q", "").strip()[:200]
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    selected = _selected(request)
+    params = dict(selected)
+    if term:
+        params["q"] = [term]
+    if sort:
+        params["sort"] = [sort]
+    error = ""
+    base = Entity.objects.all()
+    try:
+        if term:
+            base = queries.full_text(base, term)
+        blocks, total = _facet_blocks(base, selected)
+        results = _filtered(base, selected)
+    except queries.QueryError as exc:
+        error, blocks, total, results = str(exc), [], 0, Entity.objects.none()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(_page_number(request), pages)
+    # Relevance: best rank first on PostgreSQL, else kind, namespace, name (queries.order).
+    results = results.order_by(*SORTS[sort][1]) if sort else queries.order(results, [])
+    offset = (page - 1) * PAGE_SIZE
+    rows = [row(entity) for entity in _page(results, offset)] if total else []
+    chips = [
+        {
+            "label": f"{facet.label}: {facet.display(value)}",
+            "url": _query_string(
+                params, **{facet.param: [v for v in selected[facet.param] if v != value], "page": None}
+            ),
+        }
+        for facet in FACETS
+        for value in selected.get(facet.param, [])
+    ]
+    context = {
+        "catalog_tab": "browse",
+        "term": term,
+        "facets": blocks,
+        "rows": rows,
+        "total": total,
+        "error": error,
+        "chips": chips,
+        "clear_url": _query_string({"q": [term]} if term else {}),
+        "sort": sort,
+        "sorts": [("", "Relevance" if term else "Kind and name")] + [(key, label) for key, (label, _) in SORTS.items()],
+        "page": page,
+        "pages": pages,
+        "first_index": offset + 1 if rows else 0,
+        "last_index": offset + len(rows),
+        "previous_url": _query_string(params, page=str(page - 1)) if page > 1 else "",
+        "next_url": _query_string(params, page=str(page + 1)) if page < pages else "",
+    }
+    template = "catalog/_browser.html" if getattr(request, "htmx", False) else "catalog/list.html"
+    return render(request, template, context)

@@ -1,0 +1,54 @@
+"""Query parameters of the portal's list endpoints, validated like request bodies (400 when wrong)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from portal.models.audit import AuditAction
+from portal.models.jobs import JobStatus
+
+
+class AuditQuery(serializers.Serializer):
+    action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
+    object_type = serializers.CharField(required=False, max_length=100, help_text="app_label.model")
+    object_id = serializers.CharField(required=False, max_length=64)
+    actor = serializers.IntegerField(required=False, min_value=1, help_text="Id of the acting user.")
+    since = serializers.DateTimeField(required=False, help_text="Entries at or after this time (ISO 8601).")
+    until = serializers.DateTimeField(required=False, help_text="Entries before this time (ISO 8601).")
+
+    def validate(self, attrs: dict) -> dict:
+        if "since" in attrs and "until" in attrs and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": "Must be later than since."})
+        return attrs
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        data = self.validated_data
+        lookups = {
+            "action": data.get("action"),
+            "object_type": data.get("object_type"),
+            "object_id": data.get("object_id"),
+            "actor_id": data.get("actor"),
+            "timestamp__gte": data.get("since"),
+            "timestamp__lt": data.get("until"),
+        }
+        return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value is not None})
+
+
+class JobQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+    name = serializers.CharField(required=False, max_length=100, help_text="Job name, e.g. catalog.refresh")
+    object_type = serializers.CharField(required=False, max_length=100, help_text="app_label.model")
+    object_id = serializers.CharField(required=False, max_length=64)
+    user = serializers.IntegerField(required=False, min_value=1, help_text="Id of the user who started it.")
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        data = self.validated_data
+        lookups = {
+            "status": data.get("status"),
+            "name": data.get("name"),
+            "object_type": data.get("object_type"),
+            "object_id": data.get("object_id"),
+            "user_id": data.get("user"),
+        }
+        return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value is not None})

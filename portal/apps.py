@@ -1,0 +1,43 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_migrate
+        from django.utils.module_loading import autodiscover_modules
+
+        from portal import accounts, audit, checks, home_sections, jobs, metrics, navigation, permissions  # noqa: F401  (checks registers)
+        from portal.models import ApiToken
+
+        audit.connect_auth_signals()
+        metrics.register_collectors()
+        audit.register(get_user_model(), exclude={"last_login"}, redact={"password"})
+        audit.register(ApiToken, exclude={"last_used"}, redact={"digest"})
+        autodiscover_modules("jobs")  # every app's jobs.py registers its job kinds
+        post_migrate.connect(jobs.install_schedule, sender=self, dispatch_uid="portal:prune-jobs-schedule")
+        post_migrate.connect(accounts.sync_site, sender=self, dispatch_uid="portal:sync-site")
+        navigation.register(navigation.NavEntry("home", "Home", "portal:home", icon="home", order=0, match_prefix="/"))
+        navigation.register(
+            navigation.NavEntry(
+                "admin",
+                "Admin",
+                "admin:index",
+                icon="admin",
+                order=1000,
+                visible=lambda user: permissions.can(user, "portal.view_admin"),
+                description="Users, background jobs, schedules and the audit log.",
+            )
+        )
+        home_sections.register(
+            home_sections.HomeSection("account", "portal/home/account.html", home_sections.account_context, order=900)
+        )
+        home_sections.register(
+            home_sections.HomeSection(
+                "capabilities", "portal/home/capabilities.html", home_sections.capabilities_context, order=950
+            )
+        )

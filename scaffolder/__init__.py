@@ -1,0 +1,5 @@
+"""Golden paths: Backstage software templates run step by step by Celery workers.
+
+This package must stay importable without Django: the templating sandbox starts a bare Python process that
+imports ``scaffolder.templating`` and nothing else.
+"""

@@ -1,0 +1,174 @@
+"""``POST /api/scaffolder/v2/dry-run``: try a template (given inline, as Backstage's template editor sends it)
+with values, in a dry-run task, and answer with its log, files, output and steps once it has ended.
+
+The template's ``backstage.io/managed-by-location`` annotation is never taken from the request (it would
+let a template read the server's folders): with ``directoryContents`` the files are written to a folder
+of their own and the template reads its skeleton there (``./skeleton`` …); without, relative URLs cannot
+be read. The folder is deleted when the answer is sent. Workers read it from ``SCAFFOLDER_DRY_RUN_DIR``
+(default ``DATA_DIR/dry-run``), which they must share with the web process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import posixpath
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from catalog.model.refs import DEFAULT_NAMESPACE, RefError, parse_ref
+from catalog.model.validation import validate_entity
+from catalog.models import Entity
+from scaffolder import services
+from scaffolder.api import serializers as s
+from scaffolder.api.base import ScaffolderView, Timeout
+from scaffolder.api.views import TAGS, secret_values
+from scaffolder.models import Task
+
+LOCATION_ANNOTATION = "backstage.io/managed-by-location"
+#: How often the answer checks whether the task has ended.
+POLL_SECONDS = 0.2
+MAX_FILES = 2000
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def timeout() -> float:
+    return float(getattr(settings, "SCAFFOLDER_DRY_RUN_TIMEOUT", 30))
+
+
+def files_root() -> Path:
+    return Path(getattr(settings, "SCAFFOLDER_DRY_RUN_DIR", Path(settings.DATA_DIR) / "dry-run"))
+
+
+def write_files(entries: list[dict]) -> Path:
+    """The given files in a new folder (paths relative, without ``..``); its ``template.yaml`` path."""
+    if len(entries) > MAX_FILES:
+        raise exceptions.ValidationError({"directoryContents": f"at most {MAX_FILES} files."})
+    folder = files_root() / uuid.uuid4().hex
+    total = 0
+    try:
+        for entry in entries:
+            path = posixpath.normpath(entry["path"].replace("\\", "/"))
+            if path.startswith(("/", "../")) or path in (".", "..") or ":" in path.split("/")[0]:
+                raise exceptions.ValidationError({"directoryContents": f"{entry['path']}: give a relative path."})
+            try:
+                data = base64.b64decode(entry["base64Content"], validate=True)
+            except (binascii.Error, ValueError):
+                raise exceptions.ValidationError({"directoryContents": f"{path}: not base64."}) from None
+            total += len(data)
+            if total > MAX_BYTES:
+                raise exceptions.ValidationError({"directoryContents": f"at most {MAX_BYTES} bytes in all."})
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            target.write_bytes(data)
+            target.chmod(0o755 if entry.get("executable") else 0o644)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def inline_template(template: dict, folder: Path | None) -> Entity:
+    """An unsaved Template entity for the template given, located in ``folder`` (or nowhere)."""
+    template = copy.deepcopy(template)
+    if str(template.get("kind", "")).lower() != "template":
+        raise exceptions.ValidationError({"template": "must be an entity of kind Template."})
+    problems = validate_entity(template)
+    if problems:
+        raise exceptions.ValidationError({"template": [f"{p.path}: {p.message}" for p in problems][:20]})
+    metadata = template["metadata"]
+    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    annotations = {key: value for key, value in annotations.items() if key != LOCATION_ANNOTATION}
+    if folder is not None:
+        annotations[LOCATION_ANNOTATION] = f"file:{folder / 'template.yaml'}"
+    metadata["annotations"] = annotations
+    namespace = metadata.get("namespace") or DEFAULT_NAMESPACE
+    spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    try:
+        owner = parse_ref(spec.get("owner") or "", default_kind="group", default_namespace=namespace).key()
+    except RefError:
+        owner = ""
+    return Entity(
+        kind="Template",
+        namespace=namespace,
+        name=metadata["name"],
+        ref=f"template:{namespace}/{metadata['name']}".lower(),
+        api_version=str(template.get("apiVersion", "")),
+        body=template,
+        title=metadata.get("title") or "",
+        owner_ref=owner,
+        spec_type=str(spec.get("type") or ""),
+    )
+
+
+def wait(task: Task) -> Task:
+    deadline = time.monotonic() + timeout()
+    while True:
+        task.refresh_from_db()
+        if task.is_terminal or time.monotonic() >= deadline:
+            return task
+        time.sleep(POLL_SECONDS)
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class DryRunView(ScaffolderView):
+    """Try a template."""
+
+    @extend_schema(
+        operation_id="DryRun",
+        tags=TAGS,
+        summary="Try a template given inline, with values, without publishing anything.",
+        description="Runs a dry-run task (fetch:*, catalog:write and debug:log run; the other actions only log "
+        "what they would do) and answers once it has ended, within 30 seconds (504 otherwise, and the task is "
+        "cancelled). directoryContents are the template's files (skeleton/…), read by relative URLs.",
+        request=s.DryRunRequestSerializer,
+        responses={
+            200: s.DryRunResultSerializer,
+            400: s.ValidationErrorsSerializer,
+            401: s.ErrorResponseSerializer,
+            403: s.ErrorResponseSerializer,
+            504: s.ErrorResponseSerializer,
+        },
+    )
+    def post(self, request):
+        payload = s.DryRunRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        folder = write_files(data["directoryContents"]) if data.get("directoryContents") else None
+        try:
+            entity = inline_template(data["template"], folder)
+            values = secret_values(entity.body, data["values"], data.get("secrets"))
+            try:
+                task = services.create_task(request.user, entity, values, dry_run=True)
+            except services.TaskInputError as problem:
+                return Response({"errors": s.validation_errors(problem.errors)}, status=status.HTTP_400_BAD_REQUEST)
+            except PermissionDenied as denied:
+                raise exceptions.PermissionDenied(str(denied)) from None
+            task = wait(task)
+            if not task.is_terminal:
+                services.cancel_task(request.user, task)
+                raise Timeout(f"The dry run did not finish within {timeout():g} seconds; it was cancelled.")
+            result = services.dry_run_result(task)
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        return Response(
+            {
+                "log": result["log"],
+                "directoryContents": result["directoryContents"],
+                "output": result["output"],
+                "steps": result["steps"],
+            }
+        )

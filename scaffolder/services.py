@@ -1,0 +1,247 @@
+"""Every write of the golden paths: creating, cancelling and retrying tasks; and what the form needs to know.
+
+A task is created in one transaction with its steps, the template as it is now (later edits do not change a
+run), the values without the secret ones (those are encrypted, and emptied when the task ends), and the
+Celery task ``scaffolder.run_task`` is published with the task's primary key once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from catalog.model.refs import RefError, parse_ref
+from catalog.models import Entity
+from portal.crypto import encrypt_json
+from portal.permissions import can
+from scaffolder import querysets
+from scaffolder.engine.claims import stale_before
+from scaffolder.models import EventType, StepStatus, Task, TaskEvent, TaskStatus, TaskStep
+from scaffolder.parameters import (
+    TaskInputError,
+    parameter_pages,
+    secret_fields,
+    validate_values,
+)
+
+__all__ = [
+    "TaskInputError",
+    "allowed_groups",
+    "can_run",
+    "cancel_task",
+    "create_task",
+    "dry_run_result",
+    "parameter_pages",
+    "retry_task",
+    "secret_fields",
+    "template_entity",
+    "validate_values",
+    "visible_tasks",
+]
+
+RUN_TASK = "scaffolder.run_task"
+ALLOWED_GROUPS_ANNOTATION = "atrium.dev/allowed-groups"
+_GROUP_REF = re.compile(r"^group:[^\s:/]+/[^\s:/]+$", re.IGNORECASE)
+RETRIABLE = (TaskStatus.FAILED, TaskStatus.CANCELLED)
+
+
+def template_entity(ref: str) -> Entity | None:
+    """The Template entity ``template:ns/name`` (or ``ns/name``, ``name``), compared without case; None if absent."""
+    try:
+        parsed = parse_ref((ref or "").strip(), default_kind="template")
+    except RefError:
+        return None
+    if parsed.kind.lower() != "template":
+        return None
+    return Entity.objects.filter(ref=parsed.key(), orphan=False).first()
+
+
+def allowed_groups(template: dict) -> tuple[set[str], list[str]] | None:
+    """The annotation ``atrium.dev/allowed-groups``: (valid group refs lower-cased, unreadable entries), or
+    None when the template has no such annotation (everyone signed in may run it)."""
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(ALLOWED_GROUPS_ANNOTATION) if isinstance(annotations, dict) else None
+    if value is None:
+        return None
+    valid: set[str] = set()
+    invalid: list[str] = []
+    for item in str(value).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        (valid.add(item.lower()) if _GROUP_REF.match(item) else invalid.append(item))
+    return valid, invalid
+
+
+def can_run(user, entity) -> bool:
+    return can(user, "scaffolder.run_template", entity)
+
+
+def _step_rows(template: dict) -> list[dict]:
+    spec = template.get("spec") if isinstance(template, dict) else None
+    steps = spec.get("steps") if isinstance(spec, dict) else None
+    if not isinstance(steps, list):
+        return []
+    rows, seen = [], set()
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict) or not isinstance(step.get("action"), str) or not step["action"]:
+            raise TaskInputError({"": [f"Step {index + 1} of the template has no action."]})
+        step_id = str(step.get("id") or f"step-{index + 1}")
+        if step_id in seen:
+            raise TaskInputError({"": [f"Two steps of the template have the id {step_id!r}."]})
+        seen.add(step_id)
+        name = str(step.get("name") or step_id)
+        rows.append({"index": index, "step_id": step_id[:200], "name": name[:400], "action": step["action"][:200]})
+    return rows
+
+
+def _enqueue(task_id) -> None:
+    from portal.celery import app
+
+    app.send_task(RUN_TASK, args=[str(task_id)])
+
+
+def create_task(user, entity, values: dict, *, dry_run: bool = False) -> Task:
+    """Validate the values, store the task and its steps, and start it once the transaction commits.
+
+    Raises PermissionDenied (nothing written) when the user may not run the template, and
+    :class:`TaskInputError` when the values do not fit its form.
+    """
+    if entity is None or entity.kind.lower() != "template":
+        raise TaskInputError({"": ["This is not a template."]})
+    if not can_run(user, entity):
+        raise PermissionDenied("You may not run this template.")
+    template = copy.deepcopy(entity.body)
+    cleaned = validate_values(template, values)
+    names = secret_fields(template)
+    secrets = {name: cleaned.pop(name) for name in list(cleaned) if name in names}
+    rows = _step_rows(template)
+    with transaction.atomic():
+        task = Task.objects.create(
+            template_ref=entity.ref,
+            template=template,
+            values=cleaned,
+            secrets_encrypted=encrypt_json(secrets) if secrets else "",
+            created_by=user,
+            dry_run=dry_run,
+        )
+        TaskStep.objects.bulk_create([TaskStep(task=task, **row) for row in rows])
+        transaction.on_commit(lambda: _enqueue(task.pk))
+    return task
+
+
+def _close_events(task: Task, message: str) -> None:
+    TaskEvent.objects.create(task=task, type=EventType.CANCELLED, body={"message": message, "status": "cancelled"})
+    TaskEvent.objects.create(
+        task=task,
+        type=EventType.COMPLETION,
+        body={"message": "Run completed with status: cancelled", "status": TaskStatus.CANCELLED},
+    )
+
+
+def cancel_task(user, task: Task) -> bool:
+    """Cancel a task: at once when it waits (or its worker died), else between its steps. False if it ended."""
+    if not can(user, "scaffolder.cancel_task", task):
+        raise PermissionDenied("You may not cancel this task.")
+    who = getattr(user, "email", "") or str(user)
+    now = timezone.now()
+    ended = {"status": TaskStatus.CANCELLED, "cancel_requested": True, "completed": now, "secrets_encrypted": ""}
+    rows = Task.objects.filter(pk=task.pk).order_by()
+    with transaction.atomic():
+        if rows.filter(status=TaskStatus.OPEN).update(**ended) or rows.filter(
+            status=TaskStatus.PROCESSING, heartbeat__lt=stale_before()
+        ).update(**ended):
+            TaskStep.objects.filter(task=task).exclude(
+                status__in=(StepStatus.COMPLETED, StepStatus.SKIPPED, StepStatus.FAILED)
+            ).update(status=StepStatus.CANCELLED, completed=now)
+            _close_events(task, f"The task was cancelled by {who}.")
+            cancelled = True
+        elif rows.filter(status=TaskStatus.PROCESSING, cancel_requested=False).update(cancel_requested=True):
+            TaskEvent.objects.create(
+                task=task, type=EventType.CANCELLED, body={"message": f"Cancellation requested by {who}."}
+            )
+            cancelled = True
+        else:
+            cancelled = rows.filter(status=TaskStatus.PROCESSING, cancel_requested=True).exists()
+    task.refresh_from_db()
+    return cancelled
+
+
+def _required_secrets(template: dict) -> set[str]:
+    names = secret_fields(template)
+    required: set[str] = set()
+    for page in parameter_pages(template):
+        listed = page["schema"].get("required")
+        required.update(name for name in listed or [] if isinstance(name, str) and name in names)
+    return required
+
+
+def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
+    """Run a failed or cancelled task again on the same row, from its first unfinished step (earlier steps keep
+    their outputs). Secrets were emptied when the task ended: required secret fields must be given again."""
+    if not can(user, "scaffolder.retry_task", task):
+        raise PermissionDenied("You may not retry this task.")
+    if task.status not in RETRIABLE:
+        raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]})
+    given = {name: value for name, value in (secrets or {}).items() if name in secret_fields(task.template)}
+    missing = sorted(name for name in _required_secrets(task.template) if given.get(name) in (None, ""))
+    if missing:
+        raise TaskInputError({name: ["Give this secret again to retry the task."] for name in missing})
+    with transaction.atomic():
+        updated = (
+            Task.objects.filter(pk=task.pk, status__in=RETRIABLE)
+            .order_by()
+            .update(
+                status=TaskStatus.OPEN,
+                error="",
+                completed=None,
+                cancel_requested=False,
+                heartbeat=None,
+                output={},
+                secrets_encrypted=encrypt_json(given) if given else "",
+            )
+        )
+        if not updated:
+            raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]})
+        TaskStep.objects.filter(task=task).exclude(status__in=(StepStatus.COMPLETED, StepStatus.SKIPPED)).update(
+            status=StepStatus.PENDING, error="", started=None, completed=None, output={}
+        )
+        first = TaskStep.objects.filter(task=task, status=StepStatus.PENDING).order_by("index").first()
+        where = f" from step {first.name}" if first is not None else ""
+        who = getattr(user, "email", "") or str(user)
+        TaskEvent.objects.create(task=task, body={"message": f"Retried by {who}{where}."})
+        transaction.on_commit(lambda: _enqueue(task.pk))
+    task.refresh_from_db()
+    return task
+
+
+def visible_tasks(user) -> QuerySet[Task]:
+    """The tasks ``user`` may see: their own, those of templates their teams own; every task for admins."""
+    return querysets.visible_to(user)
+
+
+def dry_run_result(task: Task) -> dict:
+    """Backstage's dry-run answer for a finished dry-run task: files, log, output and steps."""
+    output = dict(task.output or {})
+    contents = output.pop("directoryContents", [])
+    log = [
+        {"body": body} for body in task.events.filter(type=EventType.LOG).order_by("id").values_list("body", flat=True)
+    ]
+    steps = [
+        {"id": step.step_id, "name": step.name, "action": step.action, "status": step.status, "output": step.output}
+        for step in task.steps.order_by("index")
+    ]
+    return {
+        "directoryContents": contents,
+        "log": log,
+        "output": output,
+        "steps": steps,
+        "status": task.status,
+        "error": task.error,
+    }

@@ -1,0 +1,1 @@
+"""The Create pages: gallery, template, form, tasks and installed actions."""

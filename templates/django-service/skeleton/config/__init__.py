@@ -1,0 +1,4 @@
+{% if values.celery %}from config.celery import app as celery_app
+
+__all__ = ["celery_app"]
+{% endif %}

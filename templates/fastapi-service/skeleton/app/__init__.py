@@ -1,0 +1,5 @@
+"""${{ values.name }}: a FastAPI service."""
+
+from importlib.metadata import version
+
+__version__ = version("${{ values.name }}")

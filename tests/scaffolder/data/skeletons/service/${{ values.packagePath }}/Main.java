@@ -1,0 +1,3 @@
+package ${{ values.package }};
+
+public class Main {}

@@ -1,0 +1,146 @@
+"""``POST /api/scaffolder/v2/dry-run``: a template given inline with its files, run by a real Celery worker in
+dry-run mode; the answer is Backstage's (log, files, output, steps). The request never chooses where the
+template's files are read from, the files given are deleted afterwards, and a run too long is cancelled."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from scaffolder.models import Task, TaskStatus
+from tests.scaffolder.test_api_templates import bearer, source
+from tests.scaffolder.test_ui_support import BASE
+
+API = "/api/scaffolder/v2/dry-run"
+VALUES = {
+    "name": "billing-client",
+    "description": "A typed client for the billing API.",
+    "owner": "group:default/team-a",
+    "lifecycle": "production",
+    "repoUrl": "github.com?owner=acme&repo=billing-client",
+}
+
+
+def directory(folder: Path, prefix: str = "skeleton") -> list[dict]:
+    return [
+        {
+            "path": f"{prefix}/{path.relative_to(folder).as_posix()}",
+            "base64Content": base64.b64encode(path.read_bytes()).decode(),
+        }
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    ]
+
+
+def dry_run(client, user, body: dict):
+    return client.post(API, body, content_type="application/json", **bearer(user, read_only=False))
+
+
+@pytest.fixture
+def dry_run_dir(settings, tmp_path):
+    settings.SCAFFOLDER_DRY_RUN_DIR = tmp_path / "dry-run"
+    return settings.SCAFFOLDER_DRY_RUN_DIR
+
+
+def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user, celery_worker, dry_run_dir):
+    body = {
+        "template": source("python-library"),
+        "values": VALUES,
+        "directoryContents": directory(BASE / "templates" / "python-library" / "skeleton"),
+    }
+
+    response = dry_run(client, user, body)
+
+    result = response.json()
+    assert response.status_code == 200, result
+    assert set(result) == {"log", "directoryContents", "output", "steps"}
+    paths = [entry["path"] for entry in result["directoryContents"]]
+    assert paths == [
+        ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
+        ".gitignore",
+        "CHANGELOG.md",
+        "README.md",
+        "catalog-info.yaml",
+        "pyproject.toml",
+        "src/billing_client/__init__.py",
+        "src/billing_client/py.typed",
+        "tests/test_package.py",
+    ]
+    readme = next(entry for entry in result["directoryContents"] if entry["path"] == "README.md")
+    assert base64.b64decode(readme["base64Content"]).decode().startswith("# billing-client")
+    assert [(step["id"], step["action"]) for step in result["steps"]] == [
+        ("fetch", "fetch:template"),
+        ("publish", "publish:github"),
+        ("register", "catalog:register"),
+    ]
+    messages = [entry["body"]["message"] for entry in result["log"]]
+    assert "Beginning step Render the skeleton" in messages
+    assert any(message.startswith("Running publish:github in dry-run mode") for message in messages)
+    task = Task.objects.get()
+    assert task.dry_run is True
+    assert task.status == TaskStatus.COMPLETED
+    assert list(dry_run_dir.iterdir()) == []  # the files given were deleted
+
+
+def test_the_request_cannot_choose_where_files_are_read(client, user, celery_worker, dry_run_dir):
+    template = source("python-library")
+    template["metadata"]["annotations"] = {"backstage.io/managed-by-location": f"file:{BASE / 'portal' / 'x.yaml'}"}
+    template["spec"]["steps"] = [
+        {"id": "read", "name": "Read", "action": "fetch:plain", "input": {"url": "./"}},
+    ]
+
+    response = dry_run(client, user, {"template": template, "values": VALUES})
+
+    result = response.json()
+    assert response.status_code == 200
+    assert result["directoryContents"] == []
+    assert Task.objects.get().status == TaskStatus.FAILED
+    assert any("cannot be resolved" in entry["body"]["message"] for entry in result["log"])
+
+
+def test_invalid_values_or_template_are_400(client, user, dry_run_dir):
+    bad_values = dry_run(client, user, {"template": source("python-library"), "values": {**VALUES, "name": "X"}})
+    bad_template = dry_run(client, user, {"template": {"kind": "Component", "metadata": {"name": "x"}}, "values": {}})
+    escaping = dry_run(
+        client,
+        user,
+        {
+            "template": source("python-library"),
+            "values": VALUES,
+            "directoryContents": [{"path": "../outside", "base64Content": "eA=="}],
+        },
+    )
+
+    assert bad_values.status_code == 400
+    assert [(error["property"], error["message"]) for error in bad_values.json()["errors"]] == [
+        ("instance.name", "Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$"),
+        ("instance.name", "Enter at least 3 characters."),
+    ]
+    assert bad_template.status_code == 400
+    assert bad_template.json()["error"]["message"] == "template: must be an entity of kind Template."
+    assert escaping.status_code == 400
+    assert escaping.json()["error"]["message"] == "directoryContents: ../outside: give a relative path."
+    assert Task.objects.count() == 0
+    assert not dry_run_dir.exists() or list(dry_run_dir.iterdir()) == []
+
+
+def test_a_dry_run_that_does_not_end_in_time_is_cancelled(client, user, settings, dry_run_dir):
+    settings.SCAFFOLDER_DRY_RUN_TIMEOUT = 0.3  # and no worker: the task waits
+
+    response = dry_run(client, user, {"template": source("conditional-output-demo"), "values": {"name": "x"}})
+
+    assert response.status_code == 504
+    assert response.json()["error"] == {
+        "name": "TimeoutError",
+        "message": "The dry run did not finish within 0.3 seconds; it was cancelled.",
+    }
+    assert Task.objects.get().status == TaskStatus.CANCELLED
+
+
+def test_read_only_tokens_cannot_dry_run(client, user):
+    response = client.post(API, {"template": {}, "values": {}}, content_type="application/json", **bearer(user))
+
+    assert response.status_code == 403

@@ -1,0 +1,300 @@
+"""``/api/scaffolder/v2/tasks``: create (201, 400 with Backstage's validation errors, 403, 404), list with
+filters and pages, one task (never a secret), its events after an id, cancel and retry; read-only tokens;
+another user's task does not exist for them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scaffolder.models import Task, TaskEvent, TaskStatus
+from tests.conftest import make_user
+from tests.scaffolder import test_ui_support as support
+from tests.scaffolder.test_api_templates import bearer
+from tests.scaffolder.test_ui_support import make_task
+
+# Fixtures of the Create tests.
+golden, org, widgets, write = support.golden, support.org, support.widgets, support.write
+
+API = "/api/scaffolder/v2"
+VALUES = {
+    "name": "billing-client",
+    "description": "A typed client for the billing API.",
+    "owner": "group:default/team-a",
+    "lifecycle": "production",
+    "repoUrl": "github.com?owner=acme&repo=billing-client",
+}
+SECRET = "s3cr3t-from-the-api-777"
+
+
+def post(client, path: str, body: dict, headers: dict):
+    return client.post(f"{API}{path}", body, content_type="application/json", **headers)
+
+
+def test_scaffold_creates_a_task(client, user, golden):
+    response = post(
+        client,
+        "/tasks",
+        {"templateRef": "template:default/python-library", "values": VALUES},
+        bearer(user, read_only=False),
+    )
+
+    task = Task.objects.get()
+    assert response.status_code == 201
+    assert response.json() == {"id": str(task.pk)}
+    assert task.created_by == user
+    assert task.values == {**VALUES}
+    assert list(task.steps.values_list("step_id", flat=True)) == ["fetch", "publish", "register"]
+
+
+def test_scaffold_answers_validation_errors_and_creates_nothing(client, user, golden):
+    values = {**VALUES, "name": "Bad Name", "repoUrl": "evil.example.com?owner=acme&repo=x"}
+    del values["owner"]
+
+    response = post(
+        client,
+        "/tasks",
+        {"templateRef": "template:default/python-library", "values": values},
+        bearer(user, read_only=False),
+    )
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert sorted((error["property"], error["message"]) for error in errors) == [
+        ("instance.name", "Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$"),
+        ("instance.owner", "This field is required."),
+        ("instance.repoUrl", "Choose a host among github.com."),
+    ]
+    name = next(error for error in errors if error["property"] == "instance.name")
+    assert name == {
+        "path": ["name"],
+        "property": "instance.name",
+        "message": "Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+        "name": "validation",
+        "argument": "name",
+        "stack": "instance.name Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+        "instance": None,
+        "schema": {},
+    }
+    assert Task.objects.count() == 0
+
+
+def test_scaffold_of_an_unknown_template_is_404_and_a_bad_body_400(client, user, golden):
+    headers = bearer(user, read_only=False)
+
+    missing = post(client, "/tasks", {"templateRef": "template:default/nothing", "values": {}}, headers)
+    bad = post(client, "/tasks", {"values": {}}, headers)
+
+    assert missing.status_code == 404
+    assert missing.json()["error"] == {
+        "name": "NotFoundError",
+        "message": "No template template:default/nothing in the catalog.",
+    }
+    assert bad.status_code == 400
+    assert bad.json()["error"] == {"name": "InputError", "message": "templateRef: This field is required."}
+
+
+def test_scaffold_is_refused_to_read_only_tokens_and_to_users_not_allowed(client, user, golden, write):
+    from tests.catalog.test_ui_support import load_file
+    from tests.scaffolder.test_ui_run import RESTRICTED
+
+    load_file(write("restricted/template.yaml", RESTRICTED))
+
+    read_only = post(
+        client, "/tasks", {"templateRef": "template:default/python-library", "values": VALUES}, bearer(user)
+    )
+    denied = post(
+        client, "/tasks", {"templateRef": "template:default/restricted", "values": {}}, bearer(user, read_only=False)
+    )
+
+    assert read_only.status_code == 403
+    assert read_only.json()["error"]["message"] == "A read-only API token cannot change anything."
+    assert denied.status_code == 403
+    assert denied.json()["error"] == {"name": "NotAllowedError", "message": "You are not allowed to run this template."}
+    assert Task.objects.count() == 0
+
+
+def test_secrets_are_taken_apart_and_never_returned(client, user, widgets):
+    values = {
+        "name": "orders",
+        "count": 2,
+        "lifecycle": "production",
+        "database": {"engine": "postgres"},
+        "owner": "group:default/team-a",
+        "repoUrl": "github.com?owner=acme&repo=orders",
+    }
+    headers = bearer(user, read_only=False)
+
+    response = post(
+        client,
+        "/tasks",
+        {"templateRef": "template:default/widgets", "values": values, "secrets": {"token": SECRET}},
+        headers,
+    )
+    unknown = post(
+        client,
+        "/tasks",
+        {"templateRef": "template:default/widgets", "values": values, "secrets": {"name": SECRET}},
+        headers,
+    )
+
+    task = Task.objects.get()
+    assert response.status_code == 201
+    assert "token" not in task.values
+    assert SECRET not in task.secrets_encrypted
+    assert SECRET not in client.get(f"{API}/tasks/{task.pk}", **headers).content.decode()
+    assert SECRET not in client.get(f"{API}/tasks", **headers).content.decode()
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["message"] == (
+        "secrets: name: not a secret field of this template (give it in values)."
+    )
+
+
+def test_a_task_is_backstages_serialized_task(client, user):
+    task = make_task(user, status=TaskStatus.PROCESSING)
+
+    response = client.get(f"{API}/tasks/{task.pk}", **bearer(user))
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": str(task.pk),
+        "spec": {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "parameters": {"name": "billing-client"},
+            "steps": [{"id": "fetch", "name": "Render", "action": "fetch:template"}],
+            "output": {},
+            "templateInfo": {
+                "entityRef": "template:default/python-library",
+                "entity": {"metadata": {"name": "python-library", "title": "Python library"}},
+            },
+        },
+        "status": "processing",
+        "createdAt": task.created.isoformat().replace("+00:00", "Z"),
+        "lastHeartbeatAt": task.heartbeat.isoformat().replace("+00:00", "Z"),
+        "createdBy": "dev@example.com",
+    }
+
+
+def test_the_list_filters_by_status_and_creator_with_pages(client, user, other_user, staff_user):
+    mine = [make_task(user, status=status) for status in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.OPEN)]
+    theirs = make_task(other_user, status=TaskStatus.FAILED)
+    headers = bearer(staff_user)
+
+    everything = client.get(f"{API}/tasks", **headers).json()
+    failed = client.get(f"{API}/tasks?status=failed", **headers).json()
+    by_other = client.get(f"{API}/tasks?createdBy=other@example.com", **headers).json()
+    page = client.get(f"{API}/tasks?limit=2&offset=1&order=asc:createdAt", **headers).json()
+
+    assert [task["id"] for task in everything["tasks"]] == [str(t.pk) for t in reversed([*mine, theirs])]
+    assert everything["totalTasks"] == 4
+    assert [task["id"] for task in failed["tasks"]] == [str(theirs.pk), str(mine[1].pk)]
+    assert failed["totalTasks"] == 2
+    assert [task["id"] for task in by_other["tasks"]] == [str(theirs.pk)]
+    assert [task["id"] for task in page["tasks"]] == [str(mine[1].pk), str(mine[2].pk)]
+    assert page["totalTasks"] == 4
+    assert client.get(f"{API}/tasks?status=nonsense", **headers).status_code == 400
+
+
+def test_the_list_finds_tasks_by_the_creators_catalog_user(client, org, staff_user):
+    janelle = make_user("janelle-dawe@example.com")
+    task = make_task(janelle)
+    make_task(staff_user)
+
+    body = client.get(f"{API}/tasks?createdBy=user:default/janelle.dawe", **bearer(staff_user)).json()
+
+    assert [item["id"] for item in body["tasks"]] == [str(task.pk)]
+
+
+def test_a_user_lists_only_the_tasks_they_may_see(client, user, other_user):
+    mine = make_task(user)
+    make_task(other_user)
+
+    body = client.get(f"{API}/tasks", **bearer(user)).json()
+
+    assert [task["id"] for task in body["tasks"]] == [str(mine.pk)]
+    assert body["totalTasks"] == 1
+
+
+def test_the_list_takes_the_same_queries_for_few_or_many_tasks(client, user, staff_user):
+    headers = bearer(staff_user)
+    make_task(user)
+    client.get(f"{API}/tasks", **headers)
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"{API}/tasks", **headers)
+    for _ in range(10):
+        make_task(make_user(f"u{_}@example.com"))
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(f"{API}/tasks", **headers).json()
+
+    assert len(body["tasks"]) == 11
+    assert len(many) == len(few)
+
+
+def test_events_after_an_id(client, user):
+    task = make_task(user, status=TaskStatus.PROCESSING)
+    first = task.events.order_by("id").first()
+    extra = TaskEvent.objects.create(task=task, type="completion", body={"message": "done", "status": "completed"})
+
+    response = client.get(f"{API}/tasks/{task.pk}/events?after={first.pk}", **bearer(user))
+
+    body = response.json()
+    assert response.status_code == 200
+    assert [event["id"] for event in body] == [first.pk + 1, extra.pk]
+    assert body[-1] == {
+        "id": extra.pk,
+        "taskId": str(task.pk),
+        "body": {"message": "done", "status": "completed"},
+        "type": "completion",
+        "createdAt": extra.created.isoformat().replace("+00:00", "Z"),
+    }
+    assert client.get(f"{API}/tasks/{task.pk}/events?after=x", **bearer(user)).status_code == 400
+
+
+def test_cancel_and_retry(client, user):
+    waiting = make_task(user, status=TaskStatus.OPEN)
+    failed = make_task(user, status=TaskStatus.FAILED)
+    done = make_task(user, status=TaskStatus.COMPLETED)
+    headers = bearer(user, read_only=False)
+
+    cancelled = post(client, f"/tasks/{waiting.pk}/cancel", {}, headers)
+    again = post(client, f"/tasks/{done.pk}/cancel", {}, headers)
+    retried = post(client, f"/tasks/{failed.pk}/retry", {}, headers)
+    not_failed = post(client, f"/tasks/{done.pk}/retry", {}, headers)
+
+    assert (cancelled.status_code, cancelled.json()) == (200, {"status": "cancelled"})
+    waiting.refresh_from_db()
+    assert waiting.status == TaskStatus.CANCELLED
+    assert again.status_code == 409
+    assert again.json()["error"] == {"name": "ConflictError", "message": "The task has already ended (completed)."}
+    assert (retried.status_code, retried.json()) == (201, {"id": str(failed.pk)})
+    failed.refresh_from_db()
+    assert failed.status == TaskStatus.OPEN
+    assert not_failed.status_code == 409
+
+
+def test_read_only_tokens_cannot_cancel_or_retry(client, user):
+    task = make_task(user, status=TaskStatus.OPEN)
+
+    assert post(client, f"/tasks/{task.pk}/cancel", {}, bearer(user)).status_code == 403
+    assert post(client, f"/tasks/{task.pk}/retry", {}, bearer(user)).status_code == 403
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+
+
+@pytest.mark.parametrize("path", ["", "/events", "/cancel", "/retry"])
+def test_another_users_task_does_not_exist(client, user, other_user, path):
+    task = make_task(user, status=TaskStatus.OPEN)
+    headers = bearer(other_user, read_only=False)
+
+    response = (
+        post(client, f"/tasks/{task.pk}{path}", {}, headers)
+        if path in ("/cancel", "/retry")
+        else client.get(f"{API}/tasks/{task.pk}{path}", **headers)
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"] == {"name": "NotFoundError", "message": f"No task with id {task.pk}."}
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+    assert client.get(f"{API}/tasks/not-a-uuid", **headers).status_code == 404
