@@ -30,17 +30,23 @@ def setup() -> None:
 
 
 @contextlib.contextmanager
-def own_database():
+def own_database(*, keep: bool = False):
+    """The benchmark's ``test_<name>`` database; with ``keep``, reused if it exists and left in
+    place afterwards (to measure the reads again without importing again)."""
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=not keep, keepdb=keep)
     try:
         yield connection
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep:
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
 

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
+from portal.fields import OrderedJSONField
+
 
 class LocationType(models.TextChoices):
     URL = "url", "URL"  # http(s) URL; GitHub blob/tree URLs are read through the GitHub API
@@ -81,7 +83,7 @@ class Entity(models.Model):
     name = models.CharField(max_length=253)
     api_version = models.CharField(max_length=100)
     #: The entity as served by the API (apiVersion, kind, metadata incl. uid/etag, spec), after substitutions.
-    body = models.JSONField()
+    body = OrderedJSONField()
     etag = models.CharField(max_length=64)
     #: Digest of the processed descriptor; equal digest means nothing to write.
     content_hash = models.CharField(max_length=64)
@@ -110,6 +112,10 @@ class Entity(models.Model):
         verbose_name_plural = "entities"
         indexes = [
             models.Index(fields=["kind", "namespace", "name"]),
+            # Covers the facet counts served from columns (catalog.facets): read from the index alone.
+            models.Index(
+                fields=["kind", "namespace", "spec_type", "lifecycle", "owner_ref", "id"], name="catalog_entity_facets"
+            ),
             models.Index(fields=["owner_ref"]),
             models.Index(fields=["system_ref"]),
             models.Index(fields=["location", "source"]),
@@ -191,3 +197,13 @@ class LocationError(models.Model):
     def __str__(self) -> str:
         where = f"{self.source_url}:{self.line}" if self.line else self.source_url
         return f"{where}: {self.message}"
+
+
+class Revision(models.Model):
+    """A counter of changes to the catalog's entities (one row), raised in the same transaction as
+    the change: cached reads (facet counts) are keyed by it, so a change makes them stale at once."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"catalog revision {self.number}"

@@ -1,7 +1,7 @@
 """The catalog's read side, shared by the API and the web UI: Backstage's entity filters, full-text
-search, facets, ordering (with keyset pagination), and the entity shape Backstage's clients expect.
+search, ordering (with keyset pagination), and the entity shape Backstage's clients expect.
 
-Filters, facets and ordering by arbitrary fields read the flattened ``SearchEntry`` rows (Backstage's
+Filters and ordering by arbitrary fields read the flattened ``SearchEntry`` rows (Backstage's
 ``search`` table, lower-cased keys and values, indexed on ``(key, value)``); the keys that are also
 columns of ``Entity`` (``kind``, ``metadata.namespace``, ``metadata.uid``, the orphan annotation) are
 served from those columns.
@@ -20,7 +20,6 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     Exists,
     Expression,
     ExpressionWrapper,
@@ -43,7 +42,6 @@ __all__ = [
     "OrderTerm",
     "QueryError",
     "apply_filters",
-    "facets",
     "full_text",
     "order",
     "order_by",
@@ -213,30 +211,6 @@ def full_text(qs: QuerySet, term: str, fields: list[str] | None = None) -> Query
 def ranks(qs: QuerySet) -> bool:
     """Whether ``qs`` was annotated with a full-text ``rank`` by :func:`full_text`."""
     return "rank" in qs.query.annotations
-
-
-# --- facets ---------------------------------------------------------------------------------------
-
-
-def facets(qs: QuerySet, fields: list[str]) -> dict[str, list[dict]]:
-    """``{field: [{"value", "count"}, ...]}`` for each requested field (as spelled in the request):
-    the values of the field among the entities of ``qs``, most frequent first, then by value.
-
-    Values are counted without regard to case (the ``(key, value)`` index alone answers, no table
-    read), each shown in the spelling of one entity that has it (``Component``, not ``component``).
-    """
-    keys = {field: field.lower() for field in fields}
-    rows = SearchEntry.objects.filter(key__in=set(keys.values()), value__isnull=False)
-    if qs.query.where.children:
-        rows = rows.filter(entity_id__in=qs.order_by().values("pk"))
-    spelling = SearchEntry.objects.filter(key=OuterRef("key"), value=OuterRef("value")).values("original_value")
-    counted: dict[str, list[dict]] = {key: [] for key in keys.values()}
-    grouped = rows.values("key", "value").annotate(count=Count("*")).annotate(spelled=Subquery(spelling[:1]))
-    for row in grouped.order_by():
-        counted[row["key"]].append({"value": row["spelled"], "count": row["count"]})
-    for found in counted.values():
-        found.sort(key=lambda facet: (-facet["count"], facet["value"]))
-    return {field: counted[key] for field, key in keys.items()}
 
 
 # --- ordering and keyset pagination ---------------------------------------------------------------

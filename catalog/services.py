@@ -12,13 +12,15 @@ import posixpath
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import structlog
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from catalog.ingest import github, readers
+from catalog import revision
+from catalog.ingest import github, pg, readers
 from catalog.ingest.apply import apply_plan
 from catalog.ingest.errors import ReadError
 from catalog.ingest.processing import read_location
@@ -29,6 +31,8 @@ from portal import audit
 from portal.jobs import enqueue
 from portal.models import Job
 from portal.models.jobs import JobStatus
+
+logger = structlog.get_logger("catalog.services")
 
 REFRESH_LOCATION_JOB = "catalog.refresh_location"
 REFRESH_ALL_JOB = "catalog.refresh_all"
@@ -137,6 +141,8 @@ def delete_location(location: Location) -> int:
             # Only the keys are loaded: the bodies of a large location need not be in memory.
             Entity.objects.filter(pk__in=ids[start : start + DELETE_BATCH]).only("pk").delete()
         location.delete()
+        if ids:
+            revision.bump()
     return len(ids)
 
 
@@ -204,6 +210,10 @@ def process_location(location: Location, *, log: Callable[[str, str], None] | No
     finally:
         plan.spool.close()
     report = RefreshReport.from_plan(location, plan, written=written)
+    stats = plan.stats
+    changed = stats.added + stats.updated
+    if written and pg.needs_maintenance(changed, changed + stats.moved + stats.unchanged) and pg.maintain():
+        logger.info("catalog tables vacuumed and analysed", location=str(location.pk), entities_written=changed)
     if log is not None:
         for level, line in report.log_lines():
             log(level, line)
@@ -246,6 +256,7 @@ def delete_entity(entity: Entity, *, user=None, orphans_only: bool = True) -> No
         if not audit.is_registered(Entity):
             audit.record("delete", entity, changes={"ref": [entity.ref, None]}, user=user)
         entity.delete()
+        revision.bump()
 
 
 # --- GitHub push events -----------------------------------------------------------------------

@@ -12,6 +12,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from portal.fields import OrderedJSONField
+
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", "Waiting"
@@ -38,9 +40,9 @@ class Task(models.Model):
     #: ``template:namespace/name`` (lower-cased) of the template the task runs.
     template_ref = models.CharField(max_length=400, db_index=True)
     #: The template entity as it was when the task was created: later edits do not change a run.
-    template = models.JSONField()
+    template = OrderedJSONField()
     #: Form values, with secret fields removed (they live in ``secrets_encrypted`` only).
-    values = models.JSONField(default=dict, blank=True)
+    values = OrderedJSONField(default=dict, blank=True)
     #: Secret form values, encrypted with ENCRYPTION_KEYS; emptied when the task ends.
     secrets_encrypted = models.TextField(blank=True)
     created_by = models.ForeignKey(

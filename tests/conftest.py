@@ -1,8 +1,16 @@
+import uuid
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalog_cache(monkeypatch):
+    """Each test starts from the same catalog revision: give its cached catalog reads keys of their own."""
+    monkeypatch.setattr("catalog.revision.KEY_SALT", uuid.uuid4().hex)
 
 
 def make_user(email: str = "dev@example.com", *, staff: bool = False, **extra):

@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from catalog import queries, services
+from catalog import facets, queries, revision, services
 from catalog.api import pagination
 from catalog.api.base import CatalogView, entities, entity_by_ref, entity_by_uid, int_param
 from catalog.api.serializers import (
@@ -289,7 +289,11 @@ class FacetsView(CatalogView):
         if not fields:
             raise QueryError("At least one facet is required, e.g. facet=kind.")
         groups = queries.parse_filters(request.query_params.getlist("filter"))
-        return Response({"facets": queries.facets(queries.apply_filters(entities(), groups), fields)})
+        filtered = queries.apply_filters(entities(), groups)
+        counted = revision.cached(
+            "entity-facets", {"filter": groups, "facet": fields}, lambda: facets.count(filtered, fields)
+        )
+        return Response({"facets": counted})
 
 
 class RefreshView(CatalogView):

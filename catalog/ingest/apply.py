@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog import revision
 from catalog.ingest import pg
 from catalog.ingest.errors import ConcurrentRefresh, ErrorKind, Problem
 from catalog.ingest.state import CHANGED, MOVED, NEW, SOURCE_CHANGED, SOURCE_NEW, EntityRecord, Plan
@@ -248,4 +249,7 @@ def apply_plan(plan: Plan) -> bool:
         writer.gone_sources()
         errors = writer.errors()
         writer.finish(status=LocationStatus.ERRORS if errors else LocationStatus.OK)
+        stats = plan.stats
+        if stats.added or stats.updated or stats.orphaned:
+            revision.bump()
     return True

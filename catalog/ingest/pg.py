@@ -11,9 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, models
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 
-from catalog.models import Entity
+from catalog.models import Entity, Relation, SearchEntry
+
+#: After writing at least this many entities, and at least MAINTAIN_SHARE of a location's, the
+#: tables are vacuumed and analysed at once (see :func:`maintain`).
+MAINTAIN_MIN_ROWS = 1000
+MAINTAIN_SHARE = 0.1
 
 
 def vector_sql(alias: str = "") -> str:
@@ -31,7 +36,7 @@ def _quote(name: str) -> str:
 
 
 def _value(value):
-    return Jsonb(value) if isinstance(value, dict | list) else value
+    return Json(value) if isinstance(value, dict | list) else value
 
 
 def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
@@ -100,3 +105,20 @@ def update_rows(model: type[models.Model], names: list[str], objects: list, *, s
             f"FROM {stage} AS s WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}"
         )
         cursor.execute(f"TRUNCATE {stage}")
+
+
+def needs_maintenance(written: int, total: int) -> bool:
+    return written >= MAINTAIN_MIN_ROWS and written >= MAINTAIN_SHARE * total
+
+
+def maintain() -> bool:
+    """``VACUUM (ANALYZE)`` the entity, search and relation tables, as autovacuum would later: the
+    planner's statistics describe the new rows from the next query on, and the visibility map lets
+    facet counts read the indexes alone. Outside a transaction only (VACUUM cannot run inside one);
+    returns whether it ran."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    tables = ", ".join(_quote(model._meta.db_table) for model in (Entity, SearchEntry, Relation))
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+    return True

@@ -37,7 +37,7 @@ from catalog.ingest.state import (
 from catalog.ingest.substitution import Substituter, has_placeholders
 from catalog.model.refs import RefError, entity_ref, parse_ref
 from catalog.model.relations import relations_for
-from catalog.model.search import search_entries, search_text
+from catalog.model.search import scalar_value, search_entries, search_text
 from catalog.model.validation import validate_entity
 from catalog.models import LocationType
 
@@ -118,8 +118,8 @@ def columns_for(body: dict, ref) -> tuple[dict, list, list]:
         "api_version": str(body.get("apiVersion", ""))[:100],
         "title": _text(metadata.get("title"), 400),
         "description": _text(metadata.get("description"), 100_000),
-        "spec_type": _text(spec.get("type"), 200).lower(),
-        "lifecycle": _text(spec.get("lifecycle"), 200).lower(),
+        "spec_type": scalar_value(spec.get("type")),
+        "lifecycle": scalar_value(spec.get("lifecycle")),
         "owner_ref": _ref_key(spec.get("owner"), "group", ref.namespace),
         "system_ref": _ref_key(spec.get("system"), "system", ref.namespace),
         "search_text": search_text(body),

@@ -49,6 +49,19 @@ def _js_string(value: object) -> str:
     return str(value)
 
 
+def scalar_value(value: object) -> str:
+    """The value of a single-valued field as its search row holds it: lower-cased, ``""`` for none,
+    a list or an object, or a value longer than a search value may be (the denormalised columns that
+    facets and sorting read hold this, so that they agree with the search rows)."""
+    if value is None or isinstance(value, list | dict):
+        return ""
+    text = _js_string(value)
+    lowered = text.lower()
+    if _js_length(lowered) > MAX_VALUE_LENGTH or _js_length(text) > MAX_VALUE_LENGTH:
+        return ""
+    return lowered
+
+
 def _walk(entity: dict) -> list[tuple[str, object]]:
     """(path, scalar) pairs of the whole entity, in document order, paths in their original case."""
     output: list[tuple[str, object]] = []

@@ -15,7 +15,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.shortcuts import render
 
-from catalog import queries
+from catalog import facets, queries, revision
 from catalog.models import Entity
 from catalog.views.common import PAGE_SIZE, humanize, row, with_summary
 
@@ -95,13 +95,11 @@ def _query_string(params: dict[str, list[str]], **changes) -> str:
 
 def _facet_blocks(base, selected) -> tuple[list[dict], int]:
     unticked = [facet for facet in FACETS if facet.param not in selected]
-    found = queries.facets(_filtered(base, selected), [facet.key for facet in unticked]) if unticked else {}
+    found = facets.count(_filtered(base, selected), [facet.key for facet in unticked]) if unticked else {}
     blocks, total = [], None
     for facet in FACETS:
         if facet.param in selected:
-            values = _facet_values(
-                queries.facets(_filtered(base, selected, without=facet.param), [facet.key]), facet.key
-            )
+            values = _facet_values(facets.count(_filtered(base, selected, without=facet.param), [facet.key]), facet.key)
         else:
             values = _facet_values(found, facet.key)
         chosen = {value.lower() for value in selected.get(facet.param, [])}
@@ -132,6 +130,28 @@ def _facet_blocks(base, selected) -> tuple[list[dict], int]:
             }
         )
     return blocks, total or 0
+
+
+def _folded(blocks: list[dict], params: dict[str, list[str]], unfolded: str) -> list[dict]:
+    """The facets as shown: beyond the first values, only ticked ones, and a link that loads the
+    rest (a facet can have thousands of values, owners and tags above all); ``unfolded`` (the
+    ``more`` parameter) names the one facet shown whole."""
+    shown = []
+    for block in blocks:
+        more = block["more"]
+        if block["param"] == unfolded or not more:
+            shown.append({**block, "unfolded": block["param"] == unfolded, "folded_count": 0})
+            continue
+        ticked = [option for option in more if option["checked"]]
+        shown.append(
+            {
+                **block,
+                "more": ticked,
+                "folded_count": len(more) - len(ticked),
+                "more_url": _query_string(params, more=block["param"]),
+            }
+        )
+    return shown
 
 
 def _page(results, offset: int) -> list[Entity]:
@@ -166,7 +186,10 @@ def catalog_list(request):
     try:
         if term:
             base = queries.full_text(base, term)
-        blocks, total = _facet_blocks(base, selected)
+        # Computed once per revision of the catalog for a given search and selection.
+        blocks, total = revision.cached(
+            "list-facets", {"term": term, "selected": selected}, lambda: _facet_blocks(base, selected)
+        )
         results = _filtered(base, selected)
     except queries.QueryError as exc:
         error, blocks, total, results = str(exc), [], 0, Entity.objects.none()
@@ -189,7 +212,7 @@ def catalog_list(request):
     context = {
         "catalog_tab": "browse",
         "term": term,
-        "facets": blocks,
+        "facets": _folded(blocks, params, request.GET.get("more", "")),
         "rows": rows,
         "total": total,
         "error": error,

@@ -179,12 +179,8 @@ def resolve(schema: dict, values: dict | None) -> dict:
 
 
 def ordered_properties(schema: dict) -> list[tuple[str, dict]]:
-    """An object's properties in display order: ``ui:order`` (with ``*`` for the rest), else as written.
-
-    A descriptor stored as PostgreSQL ``jsonb`` comes back with its keys sorted by length then bytes,
-    not as written: such an order (recognisable, and all but never written by hand) is replaced by the
-    page's ``required`` list followed by the other properties.
-    """
+    """An object's properties in display order: ``ui:order`` (with ``*`` for the rest), else as written
+    (templates and tasks keep their JSON as written, see ``portal.fields.OrderedJSONField``)."""
     properties = {name: value for name, value in (schema.get("properties") or {}).items() if isinstance(value, dict)}
     names = list(properties)
     order = schema.get("ui:order")
@@ -198,9 +194,6 @@ def ordered_properties(schema: dict) -> list[tuple[str, dict]]:
             names = before + [name for name in rest if name not in after] + after
         else:
             names = listed + rest
-    elif len(names) > 2 and names == sorted(names, key=lambda name: (len(name.encode()), name.encode())):
-        required = [name for name in schema.get("required") or [] if name in properties]
-        names = required + [name for name in names if name not in required]
     return [(name, properties[name]) for name in names]
 
 

@@ -114,6 +114,7 @@ def test_a_changed_file_rewrites_only_its_changed_entity_and_keeps_its_uid(folde
         "catalog_location",
         "catalog_relation",
         "catalog_searchentry",
+        "catalog_revision",
     }
 
 

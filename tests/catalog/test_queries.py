@@ -1,4 +1,4 @@
-"""catalog.queries: Backstage filters, full-text search, facets, ordering, keyset pages, entity shape."""
+"""catalog.queries: Backstage filters, full-text search, ordering, keyset pages, entity shape."""
 
 import pytest
 from django.db import connection
@@ -169,44 +169,6 @@ def test_full_text_in_fields_matches_values_of_those_fields_only(tmp_path, setti
         "group:default/team-a",
         "group:default/team-b",
     ]
-
-
-# --- facets ---------------------------------------------------------------------------------------
-
-
-def test_facets_count_original_values_among_the_filtered_entities(tmp_path, settings, db):
-    example(tmp_path, settings)
-    components = queries.apply_filters(Entity.objects.all(), [{"kind": ["component"]}])
-
-    found = queries.facets(components, ["spec.lifecycle", "metadata.tags", "Kind", "spec.nothing"])
-
-    assert found == {
-        "spec.lifecycle": [{"value": "production", "count": 2}, {"value": "experimental", "count": 1}],
-        "metadata.tags": [
-            {"value": "java", "count": 1},
-            {"value": "javascript", "count": 1},
-            {"value": "payments", "count": 1},
-            {"value": "python", "count": 1},
-        ],
-        "Kind": [{"value": "Component", "count": 3}],
-        "spec.nothing": [],
-    }
-
-
-def test_facets_of_every_entity(tmp_path, settings, db):
-    example(tmp_path, settings)
-
-    assert queries.facets(Entity.objects.all(), ["kind"]) == {
-        "kind": [
-            {"value": "Component", "count": 3},
-            {"value": "Group", "count": 2},
-            {"value": "User", "count": 2},
-            {"value": "API", "count": 1},
-            {"value": "Location", "count": 1},
-            {"value": "Resource", "count": 1},
-            {"value": "System", "count": 1},
-        ]
-    }
 
 
 # --- order and keyset -----------------------------------------------------------------------------
