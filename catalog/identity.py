@@ -138,7 +138,9 @@ def find_user_entity(*, emails: set[str], logins: set[str]) -> Entity | None:
             search_entries__key=f"metadata.annotations.{GITHUB_LOGIN_ANNOTATION}", search_entries__value__in=logins
         )
         condition |= Q(search_entries__key="metadata.name", search_entries__value__in=logins)
-    candidates = Entity.objects.filter(condition, kind__iexact="user", orphan=False).distinct()
+    # A subquery rather than DISTINCT: bodies are json, which has no equality to compare rows by.
+    matching = Entity.objects.filter(condition, kind__iexact="user", orphan=False).values("pk")
+    candidates = Entity.objects.filter(pk__in=matching)
     ranked = [(rank, entity) for entity in candidates if (rank := _match_rank(entity, emails, logins)) is not None]
     return min(ranked, key=lambda pair: pair[0])[1] if ranked else None
 

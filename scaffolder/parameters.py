@@ -8,11 +8,17 @@ the server (RepoUrlPicker's allowed hosts, owners and repositories), defaults, a
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
 from scaffolder.forms.schema import pages_of, resolve, validate, visible_pages
+
+#: A field's place in the values: ``("database", "password")``.
+Path = tuple[str, ...]
+MISSING = object()
 
 SECRET_FIELD = "Secret"  # noqa: S105 -- the name of a form field, not a secret
 PASSWORD_WIDGET = "password"  # noqa: S105 -- the name of a widget
@@ -62,29 +68,117 @@ def _top_level_properties(schema: Any) -> dict[str, dict]:
     return found
 
 
-def _field_properties(template: dict) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for page in pages_of(template):
-        found.update(_top_level_properties(page.schema))
-    return found
-
-
 def is_secret_field(schema: dict) -> bool:
     return schema.get("ui:field") == SECRET_FIELD or schema.get("ui:widget") == PASSWORD_WIDGET
 
 
+def _secret_leaves(schema: Any, prefix: Path, required: bool) -> dict[Path, tuple[dict, bool]]:
+    """Secret fields at any depth of an object schema: ``{path: (schema, required)}``, ``required``
+    when the field and every object above it are required."""
+    found: dict[Path, tuple[dict, bool]] = {}
+    listed = set(schema.get("required") or []) if isinstance(schema, dict) else set()
+    for name, child in _top_level_properties(schema).items():
+        path, needed = (*prefix, name), required and name in listed
+        if is_secret_field(child):
+            found[path] = (child, needed)
+        elif child.get("type") == "object" or "properties" in child:
+            found.update(_secret_leaves(child, path, needed))
+    return found
+
+
+def secret_paths(template: dict) -> dict[Path, tuple[dict, bool]]:
+    """The template's secret fields (``ui:field: Secret`` or ``ui:widget: password``), inside objects
+    too: ``{("database", "password"): (schema, required)}``."""
+    found: dict[Path, tuple[dict, bool]] = {}
+    for page in pages_of(template):
+        found.update(_secret_leaves(page.schema, (), True))
+    return found
+
+
 def secret_fields(template: dict) -> set[str]:
-    """Names of the parameters whose values are secrets: ``ui:field: Secret`` or ``ui:widget: password``."""
-    return {name for name, schema in _field_properties(template).items() if is_secret_field(schema)}
+    """The secret fields as the form names them (``database.password`` inside an object)."""
+    return {".".join(path) for path in secret_paths(template)}
 
 
-def password_fields(template: dict) -> set[str]:
+def password_paths(template: dict) -> set[Path]:
     """The secret fields that are ``ui:widget: password``: Backstage templates read them as parameters too."""
     return {
-        name
-        for name, schema in _field_properties(template).items()
+        path
+        for path, (schema, _required) in secret_paths(template).items()
         if schema.get("ui:widget") == PASSWORD_WIDGET and schema.get("ui:field") != SECRET_FIELD
     }
+
+
+def required_secret_paths(template: dict) -> list[tuple[Path, dict]]:
+    return [(path, schema) for path, (schema, required) in secret_paths(template).items() if required]
+
+
+def _get(values: Any, path: Path) -> Any:
+    for name in path:
+        if not isinstance(values, dict) or name not in values:
+            return MISSING
+        values = values[name]
+    return values
+
+
+def _put(values: dict, path: Path, value: Any) -> None:
+    for name in path[:-1]:
+        child = values.get(name)
+        if not isinstance(child, dict):
+            child = values[name] = {}
+        values = child
+    values[path[-1]] = value
+
+
+def merge(values: dict, extra: dict) -> dict:
+    """``values`` with ``extra`` laid over it, objects merged key by key."""
+    merged = dict(values)
+    for name, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(name), dict):
+            merged[name] = merge(merged[name], value)
+        else:
+            merged[name] = value
+    return merged
+
+
+def split_secrets(values: dict, paths: Iterable[Path]) -> tuple[dict, dict]:
+    """``(values without the secret fields, the secret fields alone)``, both shaped like the form."""
+    public, secrets = copy.deepcopy(values), {}
+    for path in paths:
+        value = _get(public, path)
+        if value is MISSING:
+            continue
+        _put(secrets, path, value)
+        parent = _get(public, path[:-1]) if len(path) > 1 else public
+        del parent[path[-1]]
+    return public, secrets
+
+
+def pick(values: dict, paths: Iterable[Path]) -> dict:
+    """Only the fields at ``paths`` of ``values`` (shaped like the form)."""
+    return split_secrets(values, paths)[1]
+
+
+def given_secrets(template: dict, given: dict) -> tuple[dict, list[str]]:
+    """Secrets given apart from the values (the API's ``secrets``, a retry's form), by name, by
+    dotted path or shaped like the form: ``(the secrets, shaped like the form; the names given that
+    are no secret field of the template)``."""
+    paths = secret_paths(template)
+    secrets: dict = {}
+    unknown: list[str] = []
+
+    def visit(value: Any, prefix: Path) -> None:
+        if prefix in paths:
+            _put(secrets, prefix, value)
+        elif isinstance(value, dict) and value and any(path[: len(prefix)] == prefix for path in paths):
+            for name, item in value.items():
+                visit(item, (*prefix, str(name)))
+        else:
+            unknown.append(".".join(prefix))
+
+    for name, value in given.items():
+        visit(value, tuple(str(name).split(".")))
+    return secrets, sorted(unknown)
 
 
 def _with_defaults(pages, values: dict) -> dict:

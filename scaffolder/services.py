@@ -24,8 +24,13 @@ from scaffolder.engine.claims import stale_before
 from scaffolder.models import EventType, StepStatus, Task, TaskEvent, TaskStatus, TaskStep
 from scaffolder.parameters import (
     TaskInputError,
+    given_secrets,
+    merge,
     parameter_pages,
+    required_secret_paths,
     secret_fields,
+    secret_paths,
+    split_secrets,
     validate_values,
 )
 
@@ -36,7 +41,10 @@ __all__ = [
     "cancel_task",
     "create_task",
     "dry_run_result",
+    "given_secrets",
+    "merge",
     "parameter_pages",
+    "required_secret_paths",
     "retry_task",
     "secret_fields",
     "template_entity",
@@ -118,9 +126,7 @@ def create_task(user, entity, values: dict, *, dry_run: bool = False) -> Task:
     if not can_run(user, entity):
         raise PermissionDenied("You may not run this template.")
     template = copy.deepcopy(entity.body)
-    cleaned = validate_values(template, values)
-    names = secret_fields(template)
-    secrets = {name: cleaned.pop(name) for name in list(cleaned) if name in names}
+    cleaned, secrets = split_secrets(validate_values(template, values), secret_paths(template))
     rows = _step_rows(template)
     with transaction.atomic():
         task = Task.objects.create(
@@ -173,13 +179,10 @@ def cancel_task(user, task: Task) -> bool:
     return cancelled
 
 
-def _required_secrets(template: dict) -> set[str]:
-    names = secret_fields(template)
-    required: set[str] = set()
-    for page in parameter_pages(template):
-        listed = page["schema"].get("required")
-        required.update(name for name in listed or [] if isinstance(name, str) and name in names)
-    return required
+def _value(values: dict, path: tuple[str, ...]):
+    for name in path:
+        values = values.get(name) if isinstance(values, dict) else None
+    return values
 
 
 def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
@@ -189,8 +192,10 @@ def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
         raise PermissionDenied("You may not retry this task.")
     if task.status not in RETRIABLE:
         raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]})
-    given = {name: value for name, value in (secrets or {}).items() if name in secret_fields(task.template)}
-    missing = sorted(name for name in _required_secrets(task.template) if given.get(name) in (None, ""))
+    given, _unknown = given_secrets(task.template, secrets or {})
+    missing = [
+        ".".join(path) for path, _schema in required_secret_paths(task.template) if _value(given, path) in (None, "")
+    ]
     if missing:
         raise TaskInputError({name: ["Give this secret again to retry the task."] for name in missing})
     with transaction.atomic():

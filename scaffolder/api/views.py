@@ -35,14 +35,14 @@ ORDER_FIELDS = {"created": "created", "createdat": "created", "created_at": "cre
 
 
 def secret_values(template: dict, values: dict, secrets: dict | None) -> dict:
-    """The values with the ``secrets`` merged in; only secret fields of the template may be given there."""
-    names = services.secret_fields(template)
-    unknown = sorted(name for name in secrets or {} if name not in names)
+    """The values with the ``secrets`` merged in (by name, by dotted path such as ``database.password``,
+    or shaped like the values); only secret fields of the template may be given there."""
+    given, unknown = services.given_secrets(template, secrets or {})
     if unknown:
         raise exceptions.ValidationError(
             {"secrets": f"{', '.join(unknown)}: not a secret field of this template (give it in values)."}
         )
-    return {**values, **(secrets or {})}
+    return services.merge(values, given)
 
 
 class ParameterSchemaView(ScaffolderView):

@@ -40,7 +40,7 @@ from scaffolder.engine.context import (
 )
 from scaffolder.engine.rendering import condition, render, render_output
 from scaffolder.models import EventType, StepStatus, Task, TaskEvent, TaskStatus, TaskStep
-from scaffolder.parameters import password_fields
+from scaffolder.parameters import merge, password_paths, pick
 from scaffolder.templating import TemplateError
 
 log = structlog.get_logger("scaffolder.engine")
@@ -168,13 +168,12 @@ class Runner:
             return self._fail(current, str(failure))
 
     def _context(self) -> dict:
-        readable = password_fields(self.task.template)
-        passwords = {name: value for name, value in self.secrets.items() if name in readable}
+        passwords = pick(self.secrets, password_paths(self.task.template))
         user = self.task.created_by
         entity = identity.user_entity_for(user) if user is not None else None
         self.user_info = {"ref": entity.ref, "entity": entity.body} if entity is not None else {}
         steps = {step.step_id: {"output": step.output} for step in self.steps if step.status == StepStatus.COMPLETED}
-        return {"parameters": {**self.task.values, **passwords}, "steps": steps, "user": self.user_info}
+        return {"parameters": merge(self.task.values, passwords), "steps": steps, "user": self.user_info}
 
     # --- checkpoints --------------------------------------------------------------------------------
 

@@ -32,14 +32,10 @@ RETRIABLE = (TaskStatus.FAILED, TaskStatus.CANCELLED)
 
 def retry_secrets(task) -> list[dict]:
     """The template's required secret fields: forgotten when the task ended, they are asked again to retry."""
-    names = services.secret_fields(task.template)
-    fields = []
-    for page in pages_of(task.template):
-        required = set(page.schema.get("required") or [])
-        for name, schema in (page.schema.get("properties") or {}).items():
-            if name in names and name in required and isinstance(schema, dict):
-                fields.append({"name": name, "title": schema.get("title") or name})
-    return fields
+    return [
+        {"name": ".".join(path), "title": schema.get("title") or path[-1]}
+        for path, schema in services.required_secret_paths(task.template)
+    ]
 
 
 def event_row(event, names: dict[str, str]) -> dict:

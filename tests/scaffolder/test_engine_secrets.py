@@ -103,3 +103,96 @@ def test_a_dry_run_redacts_secrets_in_the_files_it_returns(celery_worker, entity
     files = {item["path"]: base64.b64decode(item["base64Content"]) for item in result["directoryContents"]}
     assert files == {"config.txt": b"token=***\n"}
     assert SECRET not in everything_stored(task)
+
+
+# --- secret fields inside objects ------------------------------------------------------------------
+
+NESTED_PARAMETERS = [
+    {
+        "required": ["name", "database"],
+        "properties": {
+            "name": {"type": "string"},
+            "database": {
+                "type": "object",
+                "required": ["host", "password"],
+                "properties": {
+                    "host": {"type": "string"},
+                    "password": {"type": "string", "title": "Database password", "ui:widget": "password"},
+                    "admin": {
+                        "type": "object",
+                        "properties": {"token": {"type": "string", "ui:field": "Secret"}},
+                    },
+                },
+            },
+        },
+    }
+]
+NESTED_STEPS = [
+    {
+        "id": "log",
+        "action": "debug:log",
+        "input": {
+            "message": "db ${{ parameters.database.host }} ${{ parameters.database.password }} "
+            "${{ secrets.database.admin.token }}"
+        },
+    },
+    {"id": "fail", "name": "Fail", "action": "fetch:plain", "input": {"url": "./x-${{ secrets.database.password }}"}},
+]
+NESTED_VALUES = {"name": "svc", "database": {"host": "db1", "password": PASSWORD, "admin": {"token": SECRET}}}
+
+
+@pytest.fixture
+def nested(tmp_path, dev):
+    return install_template(tmp_path / "tpl", template_doc("nested", NESTED_STEPS, parameters=NESTED_PARAMETERS), {})
+
+
+def test_secret_fields_inside_objects_are_kept_apart_from_the_values(nested, dev):
+    assert services.secret_fields(nested.body) == {"database.password", "database.admin.token"}
+
+    task = services.create_task(dev, nested, NESTED_VALUES)
+
+    assert task.values == {"name": "svc", "database": {"host": "db1", "admin": {}}}
+    assert decrypt_json(task.secrets_encrypted) == {"database": {"password": PASSWORD, "admin": {"token": SECRET}}}
+
+
+def test_secret_fields_inside_objects_are_read_by_the_steps_and_never_stored(celery_worker, nested, dev, log_lines):
+    task = wait_for(services.create_task(dev, nested, NESTED_VALUES))
+
+    assert step_states(task) == [("log", "completed"), ("fail", "failed")]
+    assert "db db1 *** ***" in messages(task)
+    assert task.error == "Step Fail failed: ./x-***: no such folder next to the template"
+    assert task.secrets_encrypted == ""
+    stored, logged = everything_stored(task), json.dumps(log_lines())
+    assert SECRET not in stored
+    assert PASSWORD not in stored
+    assert SECRET not in logged
+    assert PASSWORD not in logged
+
+
+def test_a_retry_asks_again_for_a_required_secret_inside_an_object(celery_worker, nested, dev):
+    task = wait_for(services.create_task(dev, nested, NESTED_VALUES))
+
+    with pytest.raises(services.TaskInputError) as refused:
+        services.retry_task(dev, task, secrets={})
+    assert refused.value.errors == {"database.password": ["Give this secret again to retry the task."]}
+
+    retried = services.retry_task(dev, task, secrets={"database.password": PASSWORD})
+    assert decrypt_json(retried.secrets_encrypted) == {"database": {"password": PASSWORD}}
+
+
+@pytest.mark.parametrize(
+    ("given", "unknown"),
+    [
+        ({"database.password": "x"}, []),
+        ({"database": {"password": "x", "admin": {"token": "y"}}}, []),
+        ({"database.host": "x"}, ["database.host"]),
+        ({"database": {"port": 5432}}, ["database.port"]),
+        ({"name": "x"}, ["name"]),
+    ],
+)
+def test_secrets_given_apart_are_read_by_name_path_or_shape(nested, given, unknown):
+    secrets, refused = services.given_secrets(nested.body, given)
+
+    assert refused == unknown
+    if not unknown:
+        assert services.merge({"database": {"host": "db1"}}, secrets)["database"]["host"] == "db1"
