@@ -55,6 +55,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 COPY . /app
 
+# /srv/atrium/shared is where a deployment mounts the volume that web and workers share (the
+# dry-run API's files, local git repositories): created here so that a new volume is atrium's.
 # Static files are collected at build time into DATA_DIR/static, DATA_DIR being its default, /app/var
 # (do not mount a volume there, nor set DATA_DIR elsewhere: the collected files would be hidden).
 # collectstatic runs only the staticfiles checks, so no secret is needed here; DEBUG is off (its
@@ -62,7 +64,9 @@ COPY . /app
 # the settings from creating the embedded file broker's folders in the image; nothing connects.
 RUN CELERY_BROKER_URL=redis://build.invalid:6379/0 python manage.py collectstatic --no-input --verbosity 0 \
     && chmod 0755 docker/entrypoint.sh \
-    && chown atrium:atrium /app/var
+    && chown atrium:atrium /app/var \
+    && mkdir -p /srv/atrium/shared \
+    && chown atrium:atrium /srv/atrium/shared
 
 USER atrium:atrium
 

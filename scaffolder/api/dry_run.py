@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import os
 import posixpath
 import shutil
 import time
@@ -51,8 +52,27 @@ def files_root() -> Path:
     return Path(getattr(settings, "SCAFFOLDER_DRY_RUN_DIR", Path(settings.DATA_DIR) / "dry-run"))
 
 
+def sweep() -> int:
+    """Delete request folders older than twice the answer's timeout (left by a web process that
+    stopped while it waited); returns how many went."""
+    root, removed = files_root(), 0
+    if not root.is_dir():
+        return 0
+    oldest = time.time() - 2 * timeout()
+    for entry in os.scandir(root):
+        try:
+            stale = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < oldest
+        except FileNotFoundError:
+            continue
+        if stale:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def write_files(entries: list[dict]) -> Path:
     """The given files in a new folder (paths relative, without ``..``); its ``template.yaml`` path."""
+    sweep()
     if len(entries) > MAX_FILES:
         raise exceptions.ValidationError({"directoryContents": f"at most {MAX_FILES} files."})
     folder = files_root() / uuid.uuid4().hex

@@ -144,6 +144,7 @@ class Runner:
                 )
             where = f"at step {self.steps[start].step_id}" if start < len(self.steps) else "at its output"
             self.log.event(EventType.RECOVERED, f"The worker running this task stopped; resuming {where}.")
+        self._sweep()
         self.folder = workspace.create(self.task.id, self.attempt)
         context = self._context()
         current: TaskStep | None = None
@@ -166,6 +167,17 @@ class Runner:
             return self._cancelled(current)
         except StepFailed as failure:
             return self._fail(current, str(failure))
+
+    def _sweep(self) -> None:
+        """Delete the folders earlier workers on this disk left behind (one query, when there are any)."""
+        found = workspace.folders()
+        ids = {task_id for task_id, _attempt in found.values() if task_id != str(self.task.id)}
+        if not ids:
+            return
+        running = Task.objects.filter(pk__in=ids, status=TaskStatus.PROCESSING).values_list("pk", "attempts")
+        removed = workspace.sweep({(str(pk), attempts) for pk, attempts in running}, keep=str(self.task.id))
+        if removed:
+            log.info("scaffolder.workspaces_swept", task_id=str(self.task.id), removed=removed)
 
     def _context(self) -> dict:
         passwords = pick(self.secrets, password_paths(self.task.template))

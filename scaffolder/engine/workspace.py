@@ -56,6 +56,34 @@ def delete(task_id: uuid.UUID | str) -> None:
             _remove(Path(entry.path))
 
 
+def folders() -> dict[Path, tuple[str, int]]:
+    """This worker's task folders: ``{folder: (task id, attempt)}``."""
+    root = Path(settings.SCAFFOLDER_WORKSPACE_DIR)
+    found: dict[Path, tuple[str, int]] = {}
+    if not root.is_dir():
+        return found
+    for entry in os.scandir(root):
+        task_id, _, attempt = entry.name.rpartition("-")
+        try:
+            found[Path(entry.path)] = (str(uuid.UUID(task_id)), int(attempt))
+        except ValueError:
+            continue
+    return found
+
+
+def sweep(running: set[tuple[str, int]], *, keep: str = "") -> int:
+    """Delete the folders of this worker that no running claim uses: left by a worker that died (or
+    was stopped) mid-task, whose task then ended or was claimed again elsewhere. ``running`` holds
+    the ``(task id, attempt)`` of the tasks processing now; ``keep`` a task id left alone. Returns
+    how many folders went."""
+    removed = 0
+    for folder, claim in folders().items():
+        if claim[0] != keep and claim not in running:
+            _remove(folder)
+            removed += 1
+    return removed
+
+
 def _remove(path: Path) -> None:
     def writable(function, failed, _error) -> None:  # a read-only folder from a skeleton: make it deletable
         os.chmod(os.path.dirname(failed), 0o700)

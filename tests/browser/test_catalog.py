@@ -175,3 +175,30 @@ def test_desktop_dark_pages(browser, live_server, org, shots, console_errors):
     # The page of an entity not in the catalog answers 404, which Chromium logs; that one is expected.
     expected = "404 (Not Found) at " + base + "/catalog/component/default/pdf-toolkit"
     assert [error for error in console_errors if not error.endswith(expected)] == []
+
+
+def test_a_facet_with_many_values_loads_the_rest_when_opened(browser, live_server, org, shots, console_errors):
+    base = live_server.url
+    context, page = open_page(browser, console_errors)
+    sign_in(page, base, "janelle-dawe@example.com", PASSWORD)
+    page.goto(f"{base}/catalog/")
+    tags = page.locator("[data-facet=tag]")
+    expect(tags.locator(".facet-option")).to_have_count(8)
+    more = tags.locator("details.facet-more")
+    summary = more.locator("summary")
+    hidden = int(re.match(r"(\d+) more", summary.inner_text()).group(1))
+
+    page.evaluate("window.stillThisPage = true")
+    summary.click()
+    expect(more.locator(".facet-load")).to_have_count(0)
+    expect(tags.locator(".facet-option")).to_have_count(8 + hidden)
+    assert "more=" not in page.url
+    shots(page, "catalog-facet-more")
+
+    last = more.locator(".facet-option input").last
+    value = last.get_attribute("value")
+    last.check()
+    page.wait_for_url(re.compile(rf"tag={re.escape(value)}"))
+    expect(page.get_by_role("list", name="Active filters")).to_contain_text(value)
+    assert page.evaluate("window.stillThisPage") is True
+    context.close()
