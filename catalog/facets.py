@@ -10,6 +10,7 @@ other field is counted from the search rows on their ``(key, value, entity)`` in
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -50,7 +51,10 @@ def _from_columns(qs: QuerySet, keys: list[str]) -> dict[str, list[dict]]:
     """One query: a count per value of each column, and for a lower-cased value its spelling in one
     search row (an index probe per value shown, not per entity)."""
     names = [COLUMNS[key] for key in keys]
-    inner, inner_params = qs.order_by().values(*names).query.sql_with_params()
+    try:
+        inner, inner_params = qs.order_by().values(*names).query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can match (an empty list of ids)
+        return {key: [] for key in keys}
     quoted = [connection.ops.quote_name(name) for name in names]
     table = connection.ops.quote_name(SearchEntry._meta.db_table)
     spelling = {

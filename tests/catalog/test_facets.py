@@ -43,6 +43,20 @@ def test_facets_of_every_entity(tmp_path, settings, db):
     }
 
 
+def test_facets_of_a_filter_nothing_can_match_are_empty(tmp_path, settings, db, signed_in):
+    example(tmp_path, settings)
+
+    assert facets.count(Entity.objects.filter(pk__in=[]), ["kind", "metadata.tags"]) == {
+        "kind": [],
+        "metadata.tags": [],
+    }
+    response = signed_in.get(
+        "/api/catalog/entity-facets?facet=kind&facet=spec.type&filter=metadata.annotations.backstage.io/orphan=false"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"facets": {"kind": [], "spec.type": []}}
+
+
 ODD = """\
 apiVersion: backstage.io/v1alpha1
 kind: Component
