@@ -3,7 +3,8 @@
 Reads that are expensive to compute and identical for everyone (facet counts) are cached under the
 current revision (:func:`cached`): a reader sees either the old revision with the old rows, or the
 new revision with the new rows, so a cached value is never served for a catalog it was not computed
-from. The cache may be per process (local memory): the revision is read from the database.
+from. The cache may be per process (local memory): the revision is read from the database. When the
+cache cannot be reached, reads are computed as if nothing were cached (and a warning is logged).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import structlog
 from django.core.cache import cache
 from django.db.models import F
 
@@ -20,6 +22,7 @@ from catalog.models import Revision
 
 __all__ = ["bump", "cached", "current"]
 
+log = structlog.get_logger("catalog.revision")
 T = TypeVar("T")
 _ROW = 1
 #: How long a cached read lives at most, though the revision it was computed for is still current.
@@ -42,8 +45,15 @@ def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
     """``compute()``, cached under ``name``, the JSON of ``parts`` and the current revision."""
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
     key = f"catalog:{name}:{KEY_SALT}:{current()}:{digest}"
-    found = cache.get(key)
+    try:
+        found = cache.get(key)
+    except Exception as error:  # any cache failure: answer without the cache
+        log.warning("catalog.cache_unavailable", error=type(error).__name__)
+        return compute()
     if found is None:
         found = compute()
-        cache.set(key, found, CACHE_SECONDS)
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except Exception as error:
+            log.warning("catalog.cache_unavailable", error=type(error).__name__)
     return found

@@ -151,3 +151,23 @@ def test_a_refresh_that_changes_nothing_keeps_the_revision(tmp_path, settings, d
     (tmp_path / "services" / "payments.yaml").unlink()
     services.process_location(location)
     assert revision.current() == before + 1
+
+
+def test_the_list_and_the_facets_api_answer_when_the_cache_is_down(tmp_path, settings, db, signed_in, log_lines):
+    example(tmp_path, settings)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+    page = signed_in.get("/catalog/?kind=Component")
+    api = signed_in.get("/api/catalog/entity-facets?facet=kind")
+
+    assert page.status_code == 200
+    assert "1\u20133 of 3 entities" in page.content.decode()
+    assert api.json()["facets"]["kind"][0] == {"value": "Component", "count": 3}
+    warnings = [line for line in log_lines() if line.get("event") == "catalog.cache_unavailable"]
+    assert [line["error"] for line in warnings] == ["ConnectionError", "ConnectionError"]
