@@ -55,8 +55,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 COPY . /app
 
-# /srv/atrium/shared is where a deployment mounts the volume that web and workers share (the
-# dry-run API's files, local git repositories): created here so that a new volume is atrium's.
+# /srv/atrium/shared is where a deployment mounts the volume that web and workers share (the local
+# git repositories publish:git creates by default): created here so that a new volume is atrium's.
 # Static files are collected at build time into DATA_DIR/static, DATA_DIR being its default, /app/var
 # (do not mount a volume there, nor set DATA_DIR elsewhere: the collected files would be hidden).
 # collectstatic runs only the staticfiles checks, so no secret is needed here; DEBUG is off (its

@@ -352,8 +352,6 @@ SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR = Path(
 SCAFFOLDER_GIT_CHECKOUT_DIR = Path(env.string("SCAFFOLDER_GIT_CHECKOUT_DIR", str(DATA_DIR / "git-checkouts"))).resolve()
 #: Seconds of CPU time one rendering (a step's input, a skeleton) may use; wall-clock time is three times that.
 SCAFFOLDER_RENDER_TIME_LIMIT = env.integer("SCAFFOLDER_RENDER_TIME_LIMIT", 10, minimum=1)
-#: Folder (shared by web and workers) where the dry-run API puts the files a request sends along.
-SCAFFOLDER_DRY_RUN_DIR = Path(env.string("SCAFFOLDER_DRY_RUN_DIR", str(DATA_DIR / "dry-run"))).resolve()
 #: Seconds the dry-run API waits for its task before answering 504.
 SCAFFOLDER_DRY_RUN_TIMEOUT = env.integer("SCAFFOLDER_DRY_RUN_TIMEOUT", 30, minimum=1)
 

@@ -19,7 +19,7 @@ def running_tasks_context(request) -> dict:
     (``services.visible_tasks``), so they are read directly."""
     tasks = (
         Task.objects.filter(created_by=request.user)
-        .defer("template", "values", "secrets_encrypted", "output")
+        .defer("template", "values", "secrets_encrypted", "files", "output")
         .annotate(template_title=KeyTextTransform("title", KeyTransform("metadata", "template")))
         .order_by("-created")
     )

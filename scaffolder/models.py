@@ -45,6 +45,9 @@ class Task(models.Model):
     values = OrderedJSONField(default=dict, blank=True)
     #: Secret form values, encrypted with ENCRYPTION_KEYS; emptied when the task ends.
     secrets_encrypted = models.TextField(blank=True)
+    #: The files a dry-run request sent along with its template, as a zip archive: the worker unpacks
+    #: them next to the template (``scaffolder.engine.request_files``); emptied when the task ends.
+    files = models.BinaryField(blank=True, default=b"", editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="scaffolder_tasks"
     )

@@ -115,11 +115,12 @@ def _enqueue(task_id) -> None:
     app.send_task(RUN_TASK, args=[str(task_id)])
 
 
-def create_task(user, entity, values: dict, *, dry_run: bool = False) -> Task:
+def create_task(user, entity, values: dict, *, dry_run: bool = False, files: bytes = b"") -> Task:
     """Validate the values, store the task and its steps, and start it once the transaction commits.
 
     Raises PermissionDenied (nothing written) when the user may not run the template, and
-    :class:`TaskInputError` when the values do not fit its form.
+    :class:`TaskInputError` when the values do not fit its form. ``files``: the files a dry-run request
+    sent along (``scaffolder.engine.request_files``).
     """
     if entity is None or entity.kind.lower() != "template":
         raise TaskInputError({"": ["This is not a template."]})
@@ -134,6 +135,7 @@ def create_task(user, entity, values: dict, *, dry_run: bool = False) -> Task:
             template=template,
             values=cleaned,
             secrets_encrypted=encrypt_json(secrets) if secrets else "",
+            files=files,
             created_by=user,
             dry_run=dry_run,
         )
@@ -157,7 +159,13 @@ def cancel_task(user, task: Task) -> bool:
         raise PermissionDenied("You may not cancel this task.")
     who = getattr(user, "email", "") or str(user)
     now = timezone.now()
-    ended = {"status": TaskStatus.CANCELLED, "cancel_requested": True, "completed": now, "secrets_encrypted": ""}
+    ended = {
+        "status": TaskStatus.CANCELLED,
+        "cancel_requested": True,
+        "completed": now,
+        "secrets_encrypted": "",
+        "files": b"",
+    }
     rows = Task.objects.filter(pk=task.pk).order_by()
     with transaction.atomic():
         if rows.filter(status=TaskStatus.OPEN).update(**ended) or rows.filter(

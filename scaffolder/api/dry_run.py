@@ -2,10 +2,9 @@
 with values, in a dry-run task, and answer with its log, files, output and steps once it has ended.
 
 The template's ``backstage.io/managed-by-location`` annotation is never taken from the request (it would
-let a template read the server's folders): with ``directoryContents`` the files are written to a folder
-of their own and the template reads its skeleton there (``./skeleton`` …); without, relative URLs cannot
-be read. The folder is deleted when the answer is sent. Workers read it from ``SCAFFOLDER_DRY_RUN_DIR``
-(default ``DATA_DIR/dry-run``), which they must share with the web process.
+let a template read the server's folders): with ``directoryContents`` the files travel in the task's row
+(``scaffolder.engine.request_files``) and the worker runs the template next to them, so that ``./skeleton``
+resolves there; without, relative URLs cannot be read.
 """
 
 from __future__ import annotations
@@ -13,12 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import os
-import posixpath
-import shutil
 import time
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -35,73 +29,38 @@ from scaffolder import services
 from scaffolder.api import serializers as s
 from scaffolder.api.base import ScaffolderView, Timeout
 from scaffolder.api.views import TAGS, secret_values
+from scaffolder.engine import request_files
 from scaffolder.models import Task
 
 LOCATION_ANNOTATION = "backstage.io/managed-by-location"
 #: How often the answer checks whether the task has ended.
 POLL_SECONDS = 0.2
-MAX_FILES = 2000
-MAX_BYTES = 20 * 1024 * 1024
 
 
 def timeout() -> float:
     return float(getattr(settings, "SCAFFOLDER_DRY_RUN_TIMEOUT", 30))
 
 
-def files_root() -> Path:
-    return Path(getattr(settings, "SCAFFOLDER_DRY_RUN_DIR", Path(settings.DATA_DIR) / "dry-run"))
-
-
-def sweep() -> int:
-    """Delete request folders older than twice the answer's timeout (left by a web process that
-    stopped while it waited); returns how many went."""
-    root, removed = files_root(), 0
-    if not root.is_dir():
-        return 0
-    oldest = time.time() - 2 * timeout()
-    for entry in os.scandir(root):
+def packed_files(entries: list[dict]) -> bytes:
+    """The request's ``directoryContents`` as the task carries them, or a 400 naming the file."""
+    files = []
+    for entry in entries:
         try:
-            stale = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < oldest
-        except FileNotFoundError:
-            continue
-        if stale:
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed += 1
-    return removed
-
-
-def write_files(entries: list[dict]) -> Path:
-    """The given files in a new folder (paths relative, without ``..``); its ``template.yaml`` path."""
-    sweep()
-    if len(entries) > MAX_FILES:
-        raise exceptions.ValidationError({"directoryContents": f"at most {MAX_FILES} files."})
-    folder = files_root() / uuid.uuid4().hex
-    total = 0
+            path = request_files.clean_path(entry["path"])
+            data = base64.b64decode(entry["base64Content"], validate=True)
+        except request_files.FilesError as problem:
+            raise exceptions.ValidationError({"directoryContents": str(problem)}) from None
+        except (binascii.Error, ValueError):
+            raise exceptions.ValidationError({"directoryContents": f"{entry['path']}: not base64."}) from None
+        files.append((path, data, bool(entry.get("executable"))))
     try:
-        for entry in entries:
-            path = posixpath.normpath(entry["path"].replace("\\", "/"))
-            if path.startswith(("/", "../")) or path in (".", "..") or ":" in path.split("/")[0]:
-                raise exceptions.ValidationError({"directoryContents": f"{entry['path']}: give a relative path."})
-            try:
-                data = base64.b64decode(entry["base64Content"], validate=True)
-            except (binascii.Error, ValueError):
-                raise exceptions.ValidationError({"directoryContents": f"{path}: not base64."}) from None
-            total += len(data)
-            if total > MAX_BYTES:
-                raise exceptions.ValidationError({"directoryContents": f"at most {MAX_BYTES} bytes in all."})
-            target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            target.write_bytes(data)
-            target.chmod(0o755 if entry.get("executable") else 0o644)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+        return request_files.pack(files)
+    except request_files.FilesError as problem:
+        raise exceptions.ValidationError({"directoryContents": str(problem)}) from None
 
 
-def inline_template(template: dict, folder: Path | None) -> Entity:
-    """An unsaved Template entity for the template given, located in ``folder`` (or nowhere)."""
+def inline_template(template: dict, *, with_files: bool) -> Entity:
+    """An unsaved Template entity for the template given, located next to the request's files (or nowhere)."""
     template = copy.deepcopy(template)
     if str(template.get("kind", "")).lower() != "template":
         raise exceptions.ValidationError({"template": "must be an entity of kind Template."})
@@ -111,8 +70,8 @@ def inline_template(template: dict, folder: Path | None) -> Entity:
     metadata = template["metadata"]
     annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
     annotations = {key: value for key, value in annotations.items() if key != LOCATION_ANNOTATION}
-    if folder is not None:
-        annotations[LOCATION_ANNOTATION] = f"file:{folder / 'template.yaml'}"
+    if with_files:
+        annotations[LOCATION_ANNOTATION] = request_files.PENDING_LOCATION
     metadata["annotations"] = annotations
     namespace = metadata.get("namespace") or DEFAULT_NAMESPACE
     spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
@@ -166,24 +125,20 @@ class DryRunView(ScaffolderView):
         payload = s.DryRunRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        folder = write_files(data["directoryContents"]) if data.get("directoryContents") else None
+        files = packed_files(data["directoryContents"]) if data.get("directoryContents") else b""
+        entity = inline_template(data["template"], with_files=bool(files))
+        values = secret_values(entity.body, data["values"], data.get("secrets"))
         try:
-            entity = inline_template(data["template"], folder)
-            values = secret_values(entity.body, data["values"], data.get("secrets"))
-            try:
-                task = services.create_task(request.user, entity, values, dry_run=True)
-            except services.TaskInputError as problem:
-                return Response({"errors": s.validation_errors(problem.errors)}, status=status.HTTP_400_BAD_REQUEST)
-            except PermissionDenied as denied:
-                raise exceptions.PermissionDenied(str(denied)) from None
-            task = wait(task)
-            if not task.is_terminal:
-                services.cancel_task(request.user, task)
-                raise Timeout(f"The dry run did not finish within {timeout():g} seconds; it was cancelled.")
-            result = services.dry_run_result(task)
-        finally:
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+            task = services.create_task(request.user, entity, values, dry_run=True, files=files)
+        except services.TaskInputError as problem:
+            return Response({"errors": s.validation_errors(problem.errors)}, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from None
+        task = wait(task)
+        if not task.is_terminal:
+            services.cancel_task(request.user, task)
+            raise Timeout(f"The dry run did not finish within {timeout():g} seconds; it was cancelled.")
+        result = services.dry_run_result(task)
         return Response(
             {
                 "log": result["log"],

@@ -160,7 +160,8 @@ class TasksView(ScaffolderView):
             tasks = tasks.filter(status__in=statuses)
         limit = int_param(request, "limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
         offset = int_param(request, "offset", 0)
-        ordered = tasks.select_related("created_by").order_by(*_ordering(many(request, "order")))
+        ordered = tasks.select_related("created_by").defer("secrets_encrypted", "files")
+        ordered = ordered.order_by(*_ordering(many(request, "order")))
         return Response(
             {
                 "tasks": [s.task_data(task) for task in ordered[offset : offset + limit]],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+import zipfile
 from typing import Any
 
 import structlog
@@ -28,8 +29,9 @@ from django.utils import timezone
 
 from catalog import identity
 from portal.crypto import DecryptionError, decrypt_json
+from scaffolder.actions import sources
 from scaffolder.actions.registry import ActionError, get_action, input_errors
-from scaffolder.engine import claims, workspace
+from scaffolder.engine import claims, request_files, workspace
 from scaffolder.engine.context import (
     ActionContext,
     ClaimLost,
@@ -146,6 +148,11 @@ class Runner:
             self.log.event(EventType.RECOVERED, f"The worker running this task stopped; resuming {where}.")
         self._sweep()
         self.folder = workspace.create(self.task.id, self.attempt)
+        if self.task.files:
+            try:
+                self._unpack_files()
+            except (request_files.FilesError, OSError, zipfile.BadZipFile) as error:
+                return self._fail(None, f"The files sent with the dry run cannot be unpacked: {error}")
         context = self._context()
         current: TaskStep | None = None
         try:
@@ -167,6 +174,13 @@ class Runner:
             return self._cancelled(current)
         except StepFailed as failure:
             return self._fail(current, str(failure))
+
+    def _unpack_files(self) -> None:
+        """The dry-run request's files, next to which the template runs (its relative URLs read them)."""
+        location = request_files.unpack(bytes(self.task.files), self.folder / "request")
+        metadata = self.task.template.setdefault("metadata", {})
+        annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+        metadata["annotations"] = {**annotations, sources.LOCATION_ANNOTATION: f"file:{location}"}
 
     def _sweep(self) -> None:
         """Delete the folders earlier workers on this disk left behind (one query, when there are any)."""
@@ -345,6 +359,7 @@ class Runner:
             output=output,
             error=error,
             secrets_encrypted="",
+            files=b"",
         )
 
     def _complete(self, output: dict) -> str:

@@ -37,7 +37,7 @@ def _listing(request, tasks, *, everyone: bool):
     page = min(_page_number(request), pages)
     rows = (
         shown.select_related("created_by")
-        .defer("template", "values", "secrets_encrypted", "output")
+        .defer("template", "values", "secrets_encrypted", "files", "output")
         .annotate(template_title=KeyTextTransform("title", KeyTransform("metadata", "template")))
         .order_by("-created")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )

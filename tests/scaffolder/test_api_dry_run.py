@@ -1,13 +1,12 @@
 """``POST /api/scaffolder/v2/dry-run``: a template given inline with its files, run by a real Celery worker in
-dry-run mode; the answer is Backstage's (log, files, output, steps). The request never chooses where the
-template's files are read from, the files given are deleted afterwards, and a run too long is cancelled."""
+dry-run mode; the answer is Backstage's (log, files, output, steps). The files given travel in the task's row
+(no folder shared with the worker) and are emptied when it ends; the request never chooses where the
+template's files are read from, and a run too long is cancelled."""
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
-
-import pytest
 
 from scaffolder.models import Task, TaskStatus
 from tests.scaffolder.test_api_templates import bearer, source
@@ -38,13 +37,7 @@ def dry_run(client, user, body: dict):
     return client.post(API, body, content_type="application/json", **bearer(user, read_only=False))
 
 
-@pytest.fixture
-def dry_run_dir(settings, tmp_path):
-    settings.SCAFFOLDER_DRY_RUN_DIR = tmp_path / "dry-run"
-    return settings.SCAFFOLDER_DRY_RUN_DIR
-
-
-def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user, celery_worker, dry_run_dir):
+def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user, celery_worker, scaffolder_dirs):
     body = {
         "template": source("python-library"),
         "values": VALUES,
@@ -82,10 +75,11 @@ def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user
     task = Task.objects.get()
     assert task.dry_run is True
     assert task.status == TaskStatus.COMPLETED
-    assert list(dry_run_dir.iterdir()) == []  # the files given were deleted
+    assert task.files == b""  # the files given were emptied with the task
+    assert not (scaffolder_dirs / "workspaces").exists() or list((scaffolder_dirs / "workspaces").iterdir()) == []
 
 
-def test_the_request_cannot_choose_where_files_are_read(client, user, celery_worker, dry_run_dir):
+def test_the_request_cannot_choose_where_files_are_read(client, user, celery_worker, scaffolder_dirs):
     template = source("python-library")
     template["metadata"]["annotations"] = {"backstage.io/managed-by-location": f"file:{BASE / 'portal' / 'x.yaml'}"}
     template["spec"]["steps"] = [
@@ -101,7 +95,7 @@ def test_the_request_cannot_choose_where_files_are_read(client, user, celery_wor
     assert any("cannot be resolved" in entry["body"]["message"] for entry in result["log"])
 
 
-def test_invalid_values_or_template_are_400(client, user, dry_run_dir):
+def test_invalid_values_or_template_are_400(client, user, scaffolder_dirs):
     bad_values = dry_run(client, user, {"template": source("python-library"), "values": {**VALUES, "name": "X"}})
     bad_template = dry_run(client, user, {"template": {"kind": "Component", "metadata": {"name": "x"}}, "values": {}})
     escaping = dry_run(
@@ -124,20 +118,23 @@ def test_invalid_values_or_template_are_400(client, user, dry_run_dir):
     assert escaping.status_code == 400
     assert escaping.json()["error"]["message"] == "directoryContents: ../outside: give a relative path."
     assert Task.objects.count() == 0
-    assert not dry_run_dir.exists() or list(dry_run_dir.iterdir()) == []
 
 
-def test_a_dry_run_that_does_not_end_in_time_is_cancelled(client, user, settings, dry_run_dir):
+def test_a_dry_run_that_does_not_end_in_time_is_cancelled(client, user, settings, scaffolder_dirs):
     settings.SCAFFOLDER_DRY_RUN_TIMEOUT = 0.3  # and no worker: the task waits
 
-    response = dry_run(client, user, {"template": source("conditional-output-demo"), "values": {"name": "x"}})
+    files = [{"path": "skeleton/x.txt", "base64Content": "eA=="}]
+    body = {"template": source("conditional-output-demo"), "values": {"name": "x"}, "directoryContents": files}
+    response = dry_run(client, user, body)
 
     assert response.status_code == 504
     assert response.json()["error"] == {
         "name": "TimeoutError",
         "message": "The dry run did not finish within 0.3 seconds; it was cancelled.",
     }
-    assert Task.objects.get().status == TaskStatus.CANCELLED
+    task = Task.objects.get()
+    assert task.status == TaskStatus.CANCELLED
+    assert task.files == b""
 
 
 def test_read_only_tokens_cannot_dry_run(client, user):

@@ -1,18 +1,14 @@
-"""Folders left behind by a worker that died mid-task are deleted by the next task run on the same disk;
-folders the dry-run API left behind by the next dry-run request."""
+"""Folders left behind by a worker that died mid-task are deleted by the next task run on the same disk."""
 
 from __future__ import annotations
 
 import datetime
-import os
-import time
 import uuid
 
 import pytest
 from django.utils import timezone
 
 from scaffolder import engine
-from scaffolder.api import dry_run
 from scaffolder.engine import workspace
 from scaffolder.models import Task, TaskStep
 from tests.scaffolder.engine_support import make_task, template_doc
@@ -59,17 +55,3 @@ def test_the_sweep_leaves_the_folder_of_the_task_it_is_told_to_keep(scaffolder_d
     assert path.exists()
     assert workspace.sweep(set()) == 1
     assert not path.exists()
-
-
-def test_the_dry_run_api_deletes_request_folders_older_than_twice_its_timeout(settings, tmp_path):
-    settings.SCAFFOLDER_DRY_RUN_DIR = tmp_path / "dry-run"
-    settings.SCAFFOLDER_DRY_RUN_TIMEOUT = 30
-    old, recent = tmp_path / "dry-run" / "old", tmp_path / "dry-run" / "recent"
-    for path in (old, recent):
-        (path / "skeleton").mkdir(parents=True)
-    an_hour_ago = time.time() - 61
-    os.utime(old, (an_hour_ago, an_hour_ago))
-
-    assert dry_run.sweep() == 1
-    assert not old.exists()
-    assert recent.exists()
