@@ -83,10 +83,14 @@ def boolean(name: str, default: bool, *, environ: Environ = None) -> bool:
     return _parse(name, _raw(name, environ=environ), default, _boolean, "true or false")
 
 
-def integer(name: str, default: int, *, minimum: int | None = None, environ: Environ = None) -> int:
+def integer(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None, environ: Environ = None
+) -> int:
     value = _parse(name, _raw(name, environ=environ), default, lambda raw: int(raw.strip()), "an integer")
     if minimum is not None and value < minimum:
         raise EnvError(name, f"must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise EnvError(name, f"must be at most {maximum}, got {value}")
     return value
 
 

@@ -354,6 +354,8 @@ SCAFFOLDER_GIT_CHECKOUT_DIR = Path(env.string("SCAFFOLDER_GIT_CHECKOUT_DIR", str
 SCAFFOLDER_RENDER_TIME_LIMIT = env.integer("SCAFFOLDER_RENDER_TIME_LIMIT", 10, minimum=1)
 #: Seconds the dry-run API waits for its task before answering 504.
 SCAFFOLDER_DRY_RUN_TIMEOUT = env.integer("SCAFFOLDER_DRY_RUN_TIMEOUT", 30, minimum=1)
+#: Seconds GET /api/scaffolder/v2/tasks/{id}/events waits for a new event of a running task (long polling).
+SCAFFOLDER_EVENTS_WAIT = env.integer("SCAFFOLDER_EVENTS_WAIT", 10, minimum=0, maximum=25)
 
 # --- Catalog ----------------------------------------------------------------------------------
 #: Token the catalog reads GitHub with (contents of repositories, organisation discovery); empty:

@@ -16,16 +16,16 @@ CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 SCRIPT = CLIENTS / "catalog.mjs"
 
 
-def node() -> str:
+def node(package: str = "@backstage/catalog-client") -> str:
     """The node binary; without it or the installed client, skip (fail in CI, where they must be there)."""
     binary = shutil.which("node")
     missing = []
     if binary is None:
         missing.append("node is not installed")
-    if not (CLIENTS / "node_modules" / "@backstage" / "catalog-client" / "package.json").is_file():
+    if not (CLIENTS / "node_modules" / package / "package.json").is_file():
         missing.append("tests/clients/node_modules is missing (npm ci --prefix tests/clients)")
     if missing:
-        reason = "Backstage's catalog client cannot run: " + "; ".join(missing)
+        reason = f"Backstage's client {package} cannot run: " + "; ".join(missing)
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)

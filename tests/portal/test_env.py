@@ -68,6 +68,13 @@ def test_an_integer_below_its_minimum_is_an_error_naming_the_variable():
     assert str(raised.value) == "Environment variable CELERY_VISIBILITY_TIMEOUT: must be at least 60, got 59"
 
 
+def test_an_integer_above_its_maximum_is_an_error_naming_the_variable():
+    with pytest.raises(env.EnvError) as raised:
+        env.integer("SCAFFOLDER_EVENTS_WAIT", 10, minimum=0, maximum=25, environ={"SCAFFOLDER_EVENTS_WAIT": "30"})
+
+    assert str(raised.value) == "Environment variable SCAFFOLDER_EVENTS_WAIT: must be at most 25, got 30"
+
+
 def test_a_value_outside_the_choices_is_an_error_naming_the_variable():
     with pytest.raises(env.EnvError) as raised:
         env.choice("LOG_FORMAT", "json", ("json", "console"), environ={"LOG_FORMAT": "XML"})

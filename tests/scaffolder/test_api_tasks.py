@@ -4,6 +4,9 @@ another user's task does not exist for them."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -249,6 +252,38 @@ def test_events_after_an_id(client, user):
         "createdAt": extra.created.isoformat().replace("+00:00", "Z"),
     }
     assert client.get(f"{API}/tasks/{task.pk}/events?after=x", **bearer(user)).status_code == 400
+
+
+def test_events_of_a_running_task_wait_for_the_next_one(client, transactional_db, settings):
+    user = make_user("waiting@example.com")
+    settings.SCAFFOLDER_EVENTS_WAIT = 5
+    task = make_task(user, status=TaskStatus.PROCESSING)
+    last = task.events.order_by("id").last()
+    timer = threading.Timer(0.4, lambda: TaskEvent.objects.create(task=task, type="log", body={"message": "later"}))
+    timer.start()
+    started = time.monotonic()
+
+    response = client.get(f"{API}/tasks/{task.pk}/events?after={last.pk}", **bearer(user))
+
+    timer.join()
+    assert 0.3 <= time.monotonic() - started < 4
+    assert [event["body"]["message"] for event in response.json()] == ["later"]
+
+
+def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client, user, settings):
+    settings.SCAFFOLDER_EVENTS_WAIT = 1
+    running = make_task(user, status=TaskStatus.PROCESSING)
+    ended = make_task(user, status=TaskStatus.COMPLETED)
+
+    started = time.monotonic()
+    waited = client.get(f"{API}/tasks/{running.pk}/events?after={running.events.last().pk}", **bearer(user))
+    waited_s = time.monotonic() - started
+    started = time.monotonic()
+    at_once = client.get(f"{API}/tasks/{ended.pk}/events?after={ended.events.last().pk}", **bearer(user))
+
+    assert (waited.json(), at_once.json()) == ([], [])
+    assert 1 <= waited_s < 3
+    assert time.monotonic() - started < 0.5
 
 
 def test_cancel_and_retry(client, user):
