@@ -5,9 +5,6 @@ The dry run is in :mod:`scaffolder.api.dry_run`. Request bodies may hold secrets
 
 from __future__ import annotations
 
-import time
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.decorators import method_decorator
@@ -24,7 +21,7 @@ from scaffolder import services
 from scaffolder.actions.registry import all_actions
 from scaffolder.api import serializers as s
 from scaffolder.api.base import ScaffolderView, int_param, many, visible_task
-from scaffolder.models import Task, TaskStatus
+from scaffolder.models import TaskStatus
 
 TAGS = ["scaffolder"]
 ERRORS = {400: s.ErrorResponseSerializer, 401: s.ErrorResponseSerializer, 403: s.ErrorResponseSerializer}
@@ -32,12 +29,6 @@ NOT_FOUND = {**ERRORS, 404: s.ErrorResponseSerializer}
 TASK_ID = [OpenApiParameter("taskId", str, OpenApiParameter.PATH)]
 #: ``GET /tasks``: page size without ``limit``, and the largest page.
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-#: ``GET /tasks/{id}/events``: events in one answer at most (ask again with ``after``).
-MAX_EVENTS = 1000
-#: ``GET /tasks/{id}/events`` of a running task with nothing new: how often it looks again while it waits
-#: (``SCAFFOLDER_EVENTS_WAIT``), as Backstage's client asks again as soon as it has an answer.
-EVENTS_POLL_SECONDS = 0.25
-ENDED = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
 ORDER_FIELDS = {"created": "created", "createdat": "created", "created_at": "created", "status": "status"}
 
 
@@ -222,32 +213,6 @@ class TaskView(ScaffolderView):
     )
     def get(self, request, taskId: str):
         return Response(s.task_data(visible_task(request, taskId)))
-
-
-class TaskEventsView(ScaffolderView):
-    """A task's log, polled with ``after``."""
-
-    @extend_schema(
-        operation_id="StreamLogsPolling",
-        tags=TAGS,
-        summary="The task's events after the event id `after` (at most 1000 at a time).",
-        description="When a running task has no event after `after` yet, the answer waits for one "
-        "(SCAFFOLDER_EVENTS_WAIT seconds at most) before answering an empty list: long polling.",
-        parameters=[*TASK_ID, OpenApiParameter("after", int, description="Events with a larger id only.")],
-        responses={200: s.TaskEventSerializer(many=True), **NOT_FOUND},
-    )
-    def get(self, request, taskId: str):
-        task = visible_task(request, taskId)
-        after = int_param(request, "after", 0)
-        deadline = time.monotonic() + settings.SCAFFOLDER_EVENTS_WAIT
-        while True:
-            events = list(task.events.filter(id__gt=after).order_by("id")[:MAX_EVENTS])
-            if events or time.monotonic() >= deadline:
-                break
-            if Task.objects.filter(pk=task.pk, status__in=ENDED).exists():
-                break  # nothing more will come
-            time.sleep(EVENTS_POLL_SECONDS)
-        return Response([s.event_data(event) for event in events])
 
 
 class CancelTaskView(ScaffolderView):

@@ -6,24 +6,35 @@
 // skeleton, logs, links to its output) and client-fails (a step that cannot succeed).
 import { ScaffolderClient } from '@backstage/plugin-scaffolder-common';
 
+// The event stream reader (@microsoft/fetch-event-source) is written for browsers: it calls
+// window.setTimeout and window.clearTimeout, and stops listening to the document's visibility when done.
+globalThis.window ??= globalThis;
+globalThis.document ??= { hidden: false, addEventListener() {}, removeEventListener() {} };
+
 const [base, token, userRef, secret] = process.argv.slice(2);
 if (!base || !token || !userRef || !secret) {
   console.error('usage: node scaffolder.mjs <base URL> <API token> <user entity ref> <secret>');
   process.exit(2);
 }
 
-const client = new ScaffolderClient({
-  discoveryApi: { getBaseUrl: async () => `${base}/api/scaffolder` },
-  fetchApi: {
-    fetch: (url, init = {}) =>
-      fetch(url, { ...init, headers: { ...(init.headers ?? {}), Authorization: `Bearer ${token}` } }),
-  },
-  identityApi: {
-    getBackstageIdentity: async () => ({ type: 'user', userEntityRef: userRef, ownershipEntityRefs: [userRef] }),
-  },
-  scmIntegrationsApi: {},
-  useLongPollingLogs: true,
-});
+function scaffolderClient(useLongPollingLogs) {
+  return new ScaffolderClient({
+    discoveryApi: { getBaseUrl: async () => `${base}/api/scaffolder` },
+    fetchApi: {
+      fetch: (url, init = {}) =>
+        fetch(url, { ...init, headers: { ...(init.headers ?? {}), Authorization: `Bearer ${token}` } }),
+    },
+    identityApi: {
+      getBackstageIdentity: async () => ({ type: 'user', userEntityRef: userRef, ownershipEntityRefs: [userRef] }),
+    },
+    scmIntegrationsApi: {},
+    useLongPollingLogs,
+  });
+}
+
+// The client's default follows a task's events as server-sent events; the other one polls for them.
+const client = scaffolderClient(false);
+const polling = scaffolderClient(true);
 
 async function failure(call) {
   try {
@@ -35,11 +46,11 @@ async function failure(call) {
 }
 
 // Every event of a task until its completion, as the scaffolder's task page follows them.
-function events(taskId, after) {
+function events(taskId, after, through = client) {
   return new Promise((resolve, reject) => {
     const seen = [];
     const timer = setTimeout(() => reject(new Error(`no completion for ${taskId}`)), 60000);
-    client.streamLogs({ taskId, after }).subscribe({
+    through.streamLogs({ taskId, after }).subscribe({
       next: event => seen.push(event),
       error: error => {
         clearTimeout(timer);
@@ -103,10 +114,10 @@ const dry = await client.dryRun({
 summary.dryRun = dry.directoryContents.map(file => [file.path, Buffer.from(file.base64Content, 'base64').toString()]);
 
 const failing = await client.scaffold({ templateRef: 'template:default/client-fails', values: {} });
-const failedLog = await events(failing.taskId);
+const failedLog = await events(failing.taskId, undefined, polling);
 summary.failed = { completion: failedLog.at(-1).body.status, status: (await client.getTask(failing.taskId)).status };
 summary.retry = await client.retry(failing.taskId);
-const retriedLog = await events(failing.taskId, Number(failedLog.at(-1).id));
+const retriedLog = await events(failing.taskId, Number(failedLog.at(-1).id), polling);
 summary.retriedCompletion = retriedLog.at(-1).body.status;
 summary.afterRetry = (await client.getTask(failing.taskId)).status;
 

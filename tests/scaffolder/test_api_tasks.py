@@ -4,6 +4,7 @@ another user's task does not exist for them."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -286,6 +287,27 @@ def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client,
     assert time.monotonic() - started < 0.5
 
 
+def test_the_event_stream_sends_each_event_until_the_completion(client, user):
+    task = make_task(user, status=TaskStatus.COMPLETED)
+    first = task.events.order_by("id").first()
+    TaskEvent.objects.create(task=task, type="completion", body={"message": "done", "status": "completed"})
+    TaskEvent.objects.create(task=task, type="log", body={"message": "never sent: after the completion"})
+
+    response = client.get(
+        f"{API}/tasks/{task.pk}/eventstream?after={first.pk}", HTTP_ACCEPT="text/event-stream", **bearer(user)
+    )
+
+    assert response.status_code == 200
+    assert (response["Content-Type"], response["Cache-Control"]) == ("text/event-stream", "no-cache")
+    blocks = b"".join(response.streaming_content).decode().split("\n\n")
+    assert blocks[-1] == ""
+    sent = [(block.split("\n")[0], json.loads(block.split("\n")[1].removeprefix("data: "))) for block in blocks[:-1]]
+    expected = list(task.events.filter(id__gt=first.pk).order_by("id"))[:-1]
+    assert [(kind, data["id"]) for kind, data in sent] == [(f"event: {event.type}", event.pk) for event in expected]
+    assert sent[-1][0] == "event: completion"
+    assert sent[-1][1]["taskId"] == str(task.pk)
+
+
 def test_cancel_and_retry(client, user):
     waiting = make_task(user, status=TaskStatus.OPEN)
     failed = make_task(user, status=TaskStatus.FAILED)
@@ -317,7 +339,7 @@ def test_read_only_tokens_cannot_cancel_or_retry(client, user):
     assert task.status == TaskStatus.OPEN
 
 
-@pytest.mark.parametrize("path", ["", "/events", "/cancel", "/retry"])
+@pytest.mark.parametrize("path", ["", "/events", "/eventstream", "/cancel", "/retry"])
 def test_another_users_task_does_not_exist(client, user, other_user, path):
     task = make_task(user, status=TaskStatus.OPEN)
     headers = bearer(other_user, read_only=False)
