@@ -20,7 +20,7 @@ from django.db.models import F
 
 from catalog.models import Revision
 
-__all__ = ["bump", "cached", "current"]
+__all__ = ["bump", "cached", "cached_each", "current"]
 
 log = structlog.get_logger("catalog.revision")
 T = TypeVar("T")
@@ -41,19 +41,52 @@ def bump() -> None:
         Revision.objects.get_or_create(pk=_ROW, defaults={"number": 1})
 
 
-def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
-    """``compute()``, cached under ``name``, the JSON of ``parts`` and the current revision."""
+def _key(name: str, number: int, parts: Any) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    key = f"catalog:{name}:{KEY_SALT}:{current()}:{digest}"
+    return f"catalog:{name}:{KEY_SALT}:{number}:{digest}"
+
+
+def _unavailable(error: Exception) -> None:
+    log.warning("catalog.cache_unavailable", error=type(error).__name__)
+
+
+def cached(name: str, parts: Any, compute: Callable[[], T], *, number: int | None = None) -> T:
+    """``compute()``, cached under ``name``, the JSON of ``parts`` and the revision (``number``, read
+    from the database when not given)."""
+    key = _key(name, current() if number is None else number, parts)
     try:
         found = cache.get(key)
     except Exception as error:  # any cache failure: answer without the cache
-        log.warning("catalog.cache_unavailable", error=type(error).__name__)
+        _unavailable(error)
         return compute()
     if found is None:
         found = compute()
         try:
             cache.set(key, found, CACHE_SECONDS)
         except Exception as error:
-            log.warning("catalog.cache_unavailable", error=type(error).__name__)
+            _unavailable(error)
     return found
+
+
+def cached_each(
+    name: str, parts: dict[str, Any], compute: Callable[[list[str]], dict[str, T]], *, number: int | None = None
+) -> dict[str, T]:
+    """Items cached one by one (``parts``: each item's key parts), those missing computed together by
+    ``compute(missing items)``: what one request computed, another with a part in common reuses."""
+    number = current() if number is None else number
+    keys = {item: _key(name, number, item_parts) for item, item_parts in parts.items()}
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception as error:
+        _unavailable(error)
+        return compute(list(parts))
+    result = {item: found[key] for item, key in keys.items() if key in found}
+    missing = [item for item in parts if item not in result]
+    if missing:
+        computed = compute(missing)
+        result.update(computed)
+        try:
+            cache.set_many({keys[item]: computed[item] for item in missing}, CACHE_SECONDS)
+        except Exception as error:
+            _unavailable(error)
+    return result

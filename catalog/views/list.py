@@ -3,8 +3,9 @@
 Facets are Backstage filters (``catalog.queries``): the values ticked within one facet are
 alternatives, facets combine. The counts of a facet are those of the entities matching every
 *other* facet (so ticking a second kind shows what it would add); the total comes from the kind
-facet, which every entity has exactly once. Queries: one for the facets of the unticked
-fields, one per facet with ticked values, one for the page.
+facet, which every entity has exactly once. Queries: the catalog's revision; then, unless cached for
+it, the counts of the unticked fields (from columns, and from search rows for tags) and one per
+facet with ticked values (each field's counts cached on their own too); one for the page.
 """
 
 from __future__ import annotations
@@ -75,13 +76,6 @@ def _filtered(base, selected: dict[str, list[str]], *, without: str | None = Non
     return queries.apply_filters(base, queries.parse_filters([",".join(conditions)]))
 
 
-def _facet_values(found: dict, key: str) -> list[dict]:
-    for field, values in found.items():
-        if field.lower() == key.lower():
-            return list(values)
-    return []
-
-
 def _query_string(params: dict[str, list[str]], **changes) -> str:
     merged = {key: list(values) for key, values in params.items()}
     for key, value in changes.items():
@@ -93,15 +87,30 @@ def _query_string(params: dict[str, list[str]], **changes) -> str:
     return "?" + urlencode(pairs) if pairs else "?"
 
 
-def _facet_blocks(base, selected) -> tuple[list[dict], int]:
-    unticked = [facet for facet in FACETS if facet.param not in selected]
-    found = facets.count(_filtered(base, selected), [facet.key for facet in unticked]) if unticked else {}
+def _counts(base, term: str, selected, keys: list[str], *, number: int, without: str | None = None) -> dict:
+    """The counts of the fields ``keys`` among the entities the search and every selected facet but
+    ``without`` leave. Each field is cached on its own, so that selections share what they have in
+    common (the kind counts of the whole catalog serve every selection of kinds alone)."""
+    chosen = {param: sorted({value.lower() for value in values}) for param, values in selected.items()}
+    chosen.pop(without, None)
+    parts = {key: {"term": term, "selected": chosen, "field": key} for key in keys}
+    return revision.cached_each(
+        "list-facet",
+        parts,
+        lambda missing: facets.count(_filtered(base, selected, without=without), missing),
+        number=number,
+    )
+
+
+def _facet_blocks(base, term: str, selected, number: int) -> tuple[list[dict], int]:
+    unticked = [facet.key for facet in FACETS if facet.param not in selected]
+    found = _counts(base, term, selected, unticked, number=number) if unticked else {}
     blocks, total = [], None
     for facet in FACETS:
         if facet.param in selected:
-            values = _facet_values(facets.count(_filtered(base, selected, without=facet.param), [facet.key]), facet.key)
+            values = _counts(base, term, selected, [facet.key], number=number, without=facet.param)[facet.key]
         else:
-            values = _facet_values(found, facet.key)
+            values = found[facet.key]
         chosen = {value.lower() for value in selected.get(facet.param, [])}
         options = []
         for item in sorted(values, key=lambda item: (-item["count"], str(item["value"]).lower())):
@@ -187,8 +196,12 @@ def catalog_list(request):
         if term:
             base = queries.full_text(base, term)
         # Computed once per revision of the catalog for a given search and selection.
+        number = revision.current()
         blocks, total = revision.cached(
-            "list-facets", {"term": term, "selected": selected}, lambda: _facet_blocks(base, selected)
+            "list-facets",
+            {"term": term, "selected": selected},
+            lambda: _facet_blocks(base, term, selected, number),
+            number=number,
         )
         results = _filtered(base, selected)
     except queries.QueryError as exc:

@@ -1,6 +1,8 @@
 """catalog.facets: counts per value, from columns and from search rows alike; cached per revision."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog import facets, queries, revision, services
 from catalog.facets import _from_columns, _from_search
@@ -170,4 +172,20 @@ def test_the_list_and_the_facets_api_answer_when_the_cache_is_down(tmp_path, set
     assert "1\u20133 of 3 entities" in page.content.decode()
     assert api.json()["facets"]["kind"][0] == {"value": "Component", "count": 3}
     warnings = [line for line in log_lines() if line.get("event") == "catalog.cache_unavailable"]
-    assert [line["error"] for line in warnings] == ["ConnectionError", "ConnectionError"]
+    # The list's own cache, its two per-field lookups (unticked fields, the ticked kind), the API's.
+    assert [line["error"] for line in warnings] == ["ConnectionError"] * 4
+
+
+def test_list_selections_share_the_counts_they_have_in_common(tmp_path, settings, db, signed_in):
+    example(tmp_path, settings)
+    signed_in.get("/catalog/")  # counts every field of the whole catalog
+
+    with CaptureQueriesContext(connection) as ticked:
+        signed_in.get("/catalog/?kind=Component")
+
+    # The kind counts of the whole catalog were reused: session, user, revision, the other fields'
+    # counts among components (columns, then tags), the page.
+    assert len(ticked) == 6
+    facet_queries = [query["sql"] for query in ticked if "COUNT(" in query["sql"]]
+    assert len(facet_queries) == 2
+    assert all("Component" in sql or "component" in sql for sql in facet_queries)
