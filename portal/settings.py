@@ -133,6 +133,8 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "atrium",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # Django's default keeps 300 entries; the catalog caches facet counts per field and search.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 
