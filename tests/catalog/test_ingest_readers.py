@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -13,6 +13,7 @@ from catalog import services
 from catalog.ingest import readers
 from catalog.ingest.errors import ReadError
 from catalog.models import Entity, Location, LocationError, LocationStatus, Source
+from tests.fakes.server import LoopbackServer
 
 COMPONENT = b"""apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -56,7 +57,7 @@ class Site:
                 except OSError:
                     return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.server.block_on_close = False
         self.port = self.server.server_address[1]
 

@@ -4,7 +4,7 @@ refresh, the location page follows it, and every refusal is shown next to the fi
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.db import models
@@ -14,6 +14,7 @@ from portal.jobs import execute
 from portal.models import AuditEntry, Job
 from tests.catalog.test_ui_support import file_writer
 from tests.conftest import make_user
+from tests.fakes.server import LoopbackServer
 
 DESCRIPTOR = """apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -175,7 +176,7 @@ def site(settings):
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = LoopbackServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.CATALOG_URL_ALLOWED_HOSTS = ["127.0.0.1"]

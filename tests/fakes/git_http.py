@@ -14,9 +14,11 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from tests.fakes.server import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,6 @@ def git(*args: str, cwd: Path | None = None) -> str:
     return result.stdout.strip()
 
 
-class _Server(ThreadingHTTPServer):
-    # git opens several connections in a burst; the default backlog of 5 resets some under load.
-    request_queue_size = 128
-    daemon_threads = True
-
-
 class GitHttpServer:
     def __init__(self, root: Path, *, token: str | None = None) -> None:
         self.root = Path(root)
@@ -47,7 +43,7 @@ class GitHttpServer:
         self.token = token
         self.requests: list[GitRequest] = []
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        self._server = LoopbackServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property

@@ -14,17 +14,13 @@ import json
 import threading
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.server import LoopbackServer
 
 #: Above this size GitHub's contents API omits the content (encoding "none").
 CONTENTS_LIMIT = 1024 * 1024
-
-
-class _Server(ThreadingHTTPServer):
-    # Clients open several connections in a burst; the default backlog of 5 resets some under load.
-    request_queue_size = 128
-    daemon_threads = True
 
 
 @dataclass
@@ -58,7 +54,7 @@ class FakeGitHub:
         self.requests: list[Request] = []
         self.page_size = page_size
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        self._server = LoopbackServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
