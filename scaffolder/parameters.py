@@ -113,7 +113,8 @@ def required_secret_paths(template: dict) -> list[tuple[Path, dict]]:
     return [(path, schema) for path, (schema, required) in secret_paths(template).items() if required]
 
 
-def _get(values: Any, path: Path) -> Any:
+def value_at(values: Any, path: Path) -> Any:
+    """The value at ``path`` in ``values``, or ``MISSING``."""
     for name in path:
         if not isinstance(values, dict) or name not in values:
             return MISSING
@@ -145,11 +146,11 @@ def split_secrets(values: dict, paths: Iterable[Path]) -> tuple[dict, dict]:
     """``(values without the secret fields, the secret fields alone)``, both shaped like the form."""
     public, secrets = copy.deepcopy(values), {}
     for path in paths:
-        value = _get(public, path)
+        value = value_at(public, path)
         if value is MISSING:
             continue
         _put(secrets, path, value)
-        parent = _get(public, path[:-1]) if len(path) > 1 else public
+        parent = value_at(public, path[:-1]) if len(path) > 1 else public
         del parent[path[-1]]
     return public, secrets
 

@@ -23,6 +23,7 @@ from scaffolder import querysets
 from scaffolder.engine.claims import stale_before
 from scaffolder.models import EventType, StepStatus, Task, TaskEvent, TaskStatus, TaskStep
 from scaffolder.parameters import (
+    MISSING,
     TaskInputError,
     given_secrets,
     merge,
@@ -32,6 +33,7 @@ from scaffolder.parameters import (
     secret_paths,
     split_secrets,
     validate_values,
+    value_at,
 )
 
 __all__ = [
@@ -187,12 +189,6 @@ def cancel_task(user, task: Task) -> bool:
     return cancelled
 
 
-def _value(values: dict, path: tuple[str, ...]):
-    for name in path:
-        values = values.get(name) if isinstance(values, dict) else None
-    return values
-
-
 def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
     """Run a failed or cancelled task again on the same row, from its first unfinished step (earlier steps keep
     their outputs). Secrets were emptied when the task ended: required secret fields must be given again."""
@@ -202,7 +198,9 @@ def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
         raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]})
     given, _unknown = given_secrets(task.template, secrets or {})
     missing = [
-        ".".join(path) for path, _schema in required_secret_paths(task.template) if _value(given, path) in (None, "")
+        ".".join(path)
+        for path, _schema in required_secret_paths(task.template)
+        if value_at(given, path) in (MISSING, None, "")
     ]
     if missing:
         raise TaskInputError({name: ["Give this secret again to retry the task."] for name in missing})

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from scaffolder.api import serializers as s
 from scaffolder.api.base import ScaffolderView, int_param, visible_task
 from scaffolder.api.views import NOT_FOUND, TAGS, TASK_ID
-from scaffolder.models import Task, TaskEvent, TaskStatus
+from scaffolder.models import TERMINAL_TASK_STATUSES, Task, TaskEvent
 
 AFTER = OpenApiParameter("after", int, description="Events with a larger id only.")
 #: Events in one answer (or one read of the stream) at most.
@@ -28,7 +28,6 @@ MAX_EVENTS = 1000
 POLL_SECONDS = 0.25
 #: Seconds between two comments on an event stream with nothing new (keeps proxies from closing it).
 KEEP_ALIVE_SECONDS = 15
-ENDED = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
 
 
 def _new_events(task_id, after: int) -> list:
@@ -36,7 +35,7 @@ def _new_events(task_id, after: int) -> list:
 
 
 def _ended(task_id) -> bool:
-    return Task.objects.filter(pk=task_id, status__in=ENDED).exists()
+    return Task.objects.filter(pk=task_id, status__in=TERMINAL_TASK_STATUSES).exists()
 
 
 class TaskEventsView(ScaffolderView):

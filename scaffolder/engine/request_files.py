@@ -9,10 +9,11 @@ task. Paths are checked when packing (relative, no ``..``) and again when unpack
 from __future__ import annotations
 
 import io
-import posixpath
 import stat
 import zipfile
 from pathlib import Path
+
+from scaffolder.engine.workspace import PathError, clean_relative
 
 #: The template's location while the files are still in the task row (replaced when unpacked).
 PENDING_LOCATION = "dry-run-request:template.yaml"
@@ -26,9 +27,14 @@ class FilesError(ValueError):
 
 
 def clean_path(path: str) -> str:
-    """``path`` normalised, or :class:`FilesError` when it is not a plain relative path."""
-    cleaned = posixpath.normpath((path or "").replace("\\", "/"))
-    if cleaned.startswith(("/", "../")) or cleaned in (".", "..") or ":" in cleaned.split("/")[0] or "\x00" in cleaned:
+    """``path`` normalised (as :func:`.workspace.clean_relative` checks paths), or :class:`FilesError`
+    when it is not the relative path of a file (nor a drive letter or a URL scheme before it)."""
+    text = (path or "").replace("\\", "/")
+    try:
+        cleaned = clean_relative(text, "path")
+    except PathError:
+        cleaned = ""
+    if not cleaned or ":" in cleaned.split("/")[0]:
         raise FilesError(f"{path}: give a relative path.")
     return cleaned
 
