@@ -272,7 +272,7 @@ def test_events_of_a_running_task_wait_for_the_next_one(client, transactional_db
 
 
 def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client, user, settings):
-    settings.SCAFFOLDER_EVENTS_WAIT = 1
+    settings.SCAFFOLDER_EVENTS_WAIT = 2
     running = make_task(user, status=TaskStatus.PROCESSING)
     ended = make_task(user, status=TaskStatus.COMPLETED)
 
@@ -283,8 +283,8 @@ def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client,
     at_once = client.get(f"{API}/tasks/{ended.pk}/events?after={ended.events.last().pk}", **bearer(user))
 
     assert (waited.json(), at_once.json()) == ([], [])
-    assert 1 <= waited_s < 3
-    assert time.monotonic() - started < 0.5
+    assert 2 <= waited_s < 5
+    assert time.monotonic() - started < 1.5  # well under the wait, with room for a loaded machine
 
 
 def test_the_event_stream_sends_each_event_until_the_completion(client, user):
