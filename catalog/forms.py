@@ -7,20 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog import services
-from catalog.ingest import github, readers
+from catalog.ingest.readers import location_type
 from catalog.models import LocationType
 from portal import permissions
-
-
-def location_type(target: str) -> str:
-    """An http(s) URL is a URL location, ``https://github.com/ORG`` is discovery, a path is a file."""
-    if readers.is_http(target):
-        try:
-            github.parse_org_url(target)
-        except ValueError:
-            return LocationType.URL
-        return LocationType.GITHUB_DISCOVERY
-    return LocationType.FILE
 
 
 class RegisterForm(forms.Form):

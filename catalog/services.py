@@ -1,8 +1,9 @@
 """Every write of the catalog: registering, refreshing and deleting locations and entities.
 
-Long work (reading a location) runs as ``portal.jobs`` background jobs enqueued after commit with
-ids only (``catalog.refresh_location``, ``catalog.refresh_all``); :func:`process_location` is that
-work, called by the job and, in the foreground, by ``manage.py catalog_import --wait``.
+Long work (reading a location) runs as ``portal.runs`` background runs published after commit with
+ids only (``catalog.refresh_location``, ``catalog.refresh_all``: see ``catalog.runs``);
+:func:`process_location` is that work, called by the run and, in the foreground, by
+``manage.py catalog_import --wait``.
 """
 
 from __future__ import annotations
@@ -27,16 +28,14 @@ from catalog.ingest.processing import read_location
 from catalog.ingest.report import Preview, RefreshReport
 from catalog.ingest.state import Snapshot
 from catalog.models import Entity, Location, LocationType, Relation, SearchEntry, Source
-from portal import audit
-from portal.jobs import enqueue
-from portal.models import Job
-from portal.models.jobs import JobStatus
+from portal import audit, runs
+from portal.models.runs import Run
 
 logger = structlog.get_logger("catalog.services")
 
-REFRESH_LOCATION_JOB = "catalog.refresh_location"
-REFRESH_ALL_JOB = "catalog.refresh_all"
-#: The Celery task beat runs (catalog.tasks.refresh_all); it starts the job of the same name.
+REFRESH_LOCATION_RUN = "catalog.refresh_location"
+REFRESH_ALL_RUN = "catalog.refresh_all"
+#: The Celery task beat runs (catalog.tasks.refresh_all); it starts the run of the same name.
 REFRESH_ALL_TASK = "catalog.refresh_all"
 TEMPLATES_GLOB = os.path.join("templates", "*", "template.yaml")
 DELETE_BATCH = 5000
@@ -146,26 +145,16 @@ def delete_location(location: Location) -> int:
     return len(ids)
 
 
-def _pending_refresh(location: Location) -> Job | None:
-    return Job.objects.filter(
-        name=REFRESH_LOCATION_JOB,
-        object_type=Location._meta.label_lower,
-        object_id=str(location.pk),
-        status=JobStatus.PENDING,
-    ).first()
+def refresh_location(location: Location, *, user=None) -> Run:
+    """Queue a refresh of ``location``: the one waiting or running, if there is one."""
+    run, _created = runs.start_once(REFRESH_LOCATION_RUN, location, params={"location_id": str(location.pk)}, user=user)
+    return run
 
 
-def refresh_location(location: Location, *, user=None) -> Job:
-    """Queue a refresh of ``location`` (the one already waiting, if any)."""
-    return _pending_refresh(location) or enqueue(
-        REFRESH_LOCATION_JOB, params={"location_id": str(location.pk)}, user=user, obj=location
-    )
-
-
-def refresh_all(*, user=None) -> Job:
-    """Queue the job that queues a refresh of every location."""
-    pending = Job.objects.filter(name=REFRESH_ALL_JOB, status=JobStatus.PENDING).first()
-    return pending or enqueue(REFRESH_ALL_JOB, user=user)
+def refresh_all(*, user=None) -> Run:
+    """Queue the run that queues a refresh of every location (the one waiting or running, if any)."""
+    run, _created = runs.start_once(REFRESH_ALL_RUN, user=user)
+    return run
 
 
 def queue_every_location(*, user=None) -> tuple[int, int]:
@@ -173,11 +162,13 @@ def queue_every_location(*, user=None) -> tuple[int, int]:
     ensure_templates_location()
     queued = waiting = 0
     for location in Location.objects.order_by("created"):
-        if _pending_refresh(location) is not None:
-            waiting += 1
-        else:
-            refresh_location(location, user=user)
+        _run, created = runs.start_once(
+            REFRESH_LOCATION_RUN, location, params={"location_id": str(location.pk)}, user=user
+        )
+        if created:
             queued += 1
+        else:
+            waiting += 1
     return queued, waiting
 
 
@@ -262,7 +253,7 @@ def delete_entity(entity: Entity, *, user=None, orphans_only: bool = True) -> No
 # --- GitHub push events -----------------------------------------------------------------------
 
 
-def handle_github_push(payload: dict) -> list[Job]:
+def handle_github_push(payload: dict) -> list[Run]:
     """Queue a refresh of every location that reads the pushed branch of the pushed repository."""
     repository = payload.get("repository") if isinstance(payload.get("repository"), dict) else {}
     full_name = str(repository.get("full_name") or "")

@@ -56,10 +56,14 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"detail": "The body is not JSON."}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"detail": "The body is not a JSON object."}, status=400)
-    jobs = services.handle_github_push(payload)
-    log.info("catalog.webhook.push", jobs=len(jobs))
+    refreshes = services.handle_github_push(payload)
+    log.info("catalog.webhook.push", runs=len(refreshes))
     return JsonResponse(
-        {"event": "push", "locations": [job.object_id for job in jobs], "jobs": [job.pk for job in jobs]},
+        {
+            "event": "push",
+            "locations": [run.object_id for run in refreshes],
+            "runs": [str(run.pk) for run in refreshes],
+        },
         status=202,
     )
 

@@ -1,4 +1,4 @@
-"""Django admin for the portal's background jobs and audit trail: both are read-only records.
+"""Django admin for the portal's audit trail: a read-only record (runs have pages of their own, ``/runs/``).
 
 Who may look is decided by ``portal.permissions`` (portal administrators), not by Django's model
 permissions; nobody, superusers included, may add, change or delete an audit entry.
@@ -13,7 +13,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.html import format_html, format_html_join
 
 from portal import permissions
-from portal.models import AuditEntry, Job
+from portal.models import AuditEntry
 
 
 def _pretty_json(value) -> str:
@@ -36,67 +36,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(Job)
-class JobAdmin(ReadOnlyAdmin):
-    view_rule = "portal.view_jobs"
-    list_display = ("id", "name", "status", "user", "created", "duration_display", "attempts")
-    list_filter = ("status", "name", "created")
-    list_select_related = ("user",)
-    search_fields = ("name", "object_type", "=object_id", "user__email", "error")
-    fields = (
-        ("name", "status", "attempts"),
-        ("user", "object_type", "object_id"),
-        ("created", "started", "completed", "duration_display"),
-        "params_display",
-        "error",
-        "result_display",
-        "log_display",
-    )
-    readonly_fields = flatten_fieldsets([(None, {"fields": fields})])
-
-    @admin.display(description="Duration")
-    def duration_display(self, job: Job) -> str:
-        seconds = job.duration_seconds
-        return f"{seconds:.1f} s" if seconds is not None else "—"
-
-    @admin.display(description="Params")
-    def params_display(self, job: Job) -> str:
-        return _pretty_json(job.params)
-
-    @admin.display(description="Result")
-    def result_display(self, job: Job) -> str:
-        return _pretty_json(job.result)
-
-    @admin.display(description="Log")
-    def log_display(self, job: Job) -> str:
-        if not job.log:
-            return "—"
-        rows = format_html_join(
-            "\n",
-            '<tr class="log-{}"><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td></tr>',
-            (
-                (
-                    line.get("level", ""),
-                    line.get("at", ""),
-                    line.get("at", "")[:19].replace("T", " "),
-                    line.get("level", "").upper(),
-                    line.get("message", ""),
-                )
-                for line in job.log
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>Time (UTC)</th><th>Level</th><th>Message</th></tr></thead><tbody>{}</tbody></table>",
-            rows,
-        )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        """Finished jobs may be deleted by superusers; a job still running may not."""
-        if obj is not None and not obj.is_terminal:
-            return False
-        return super().has_delete_permission(request, obj)
 
 
 @admin.register(AuditEntry)

@@ -11,17 +11,29 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.utils.module_loading import autodiscover_modules
 
-        from portal import accounts, audit, checks, home_sections, jobs, metrics, navigation, permissions  # noqa: F401  (checks registers)
+        from portal import accounts, audit, checks, home_sections, metrics, navigation, permissions  # noqa: F401  (checks registers)
         from portal.models import ApiToken
+        from portal.runs import schedule
 
         audit.connect_auth_signals()
         metrics.register_collectors()
         audit.register(get_user_model(), exclude={"last_login"}, redact={"password"})
         audit.register(ApiToken, exclude={"last_used"}, redact={"digest"})
-        autodiscover_modules("jobs")  # every app's jobs.py registers its job kinds
-        post_migrate.connect(jobs.install_schedule, sender=self, dispatch_uid="portal:prune-jobs-schedule")
+        autodiscover_modules("runs")  # every app's runs.py registers its run kinds
+        post_migrate.connect(schedule.install_schedule, sender=self, dispatch_uid="portal:runs-schedule")
         post_migrate.connect(accounts.sync_site, sender=self, dispatch_uid="portal:sync-site")
         navigation.register(navigation.NavEntry("home", "Home", "portal:home", icon="home", order=0, match_prefix="/"))
+        navigation.register(
+            navigation.NavEntry(
+                "runs",
+                "Runs",
+                "portal:runs",
+                icon="runs",
+                order=990,
+                visible=lambda user: permissions.can(user, "portal.view_runs"),
+                description="Every background run: refreshes, golden-path tasks, provisioning; retry and cancel.",
+            )
+        )
         navigation.register(
             navigation.NavEntry(
                 "admin",
@@ -30,7 +42,7 @@ class PortalConfig(AppConfig):
                 icon="admin",
                 order=1000,
                 visible=lambda user: permissions.can(user, "portal.view_admin"),
-                description="Users, background jobs, schedules and the audit log.",
+                description="Users, background runs, schedules and the audit log.",
             )
         )
         home_sections.register(

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.integrations import github
+
 
 def _insecure(value: str, default: str) -> bool:
     return not value or value == default or len(value) < 32
@@ -92,3 +94,39 @@ def production_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+@register()
+def github_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """A GitHub App needs its three settings; with DEBUG on too, since no GitHub call could work."""
+    problems: list[CheckMessage] = []
+    missing = github.missing_app_settings()
+    if missing:
+        problems.append(
+            Error(
+                f"The GitHub App is configured in part only: {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not set.",
+                hint="Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) and "
+                "GITHUB_APP_INSTALLATION_ID together, or none of them.",
+                id="atrium.E007",
+            )
+        )
+    elif github.github_app() is not None:
+        if not github.valid_private_key(settings.GITHUB_APP_PRIVATE_KEY):
+            problems.append(
+                Error(
+                    "GITHUB_APP_PRIVATE_KEY is not a PEM private key.",
+                    hint="Give the private key GitHub generated for the App (its .pem file, unencrypted); "
+                    "GITHUB_APP_PRIVATE_KEY_FILE can name that file.",
+                    id="atrium.E008",
+                )
+            )
+        if settings.GITHUB_TOKEN:
+            problems.append(
+                Warning(
+                    "Both GITHUB_TOKEN and a GitHub App are configured: the App is used, GITHUB_TOKEN is not.",
+                    hint="Unset GITHUB_TOKEN, or the GITHUB_APP_* settings.",
+                    id="atrium.W002",
+                )
+            )
+    return problems

@@ -1,8 +1,8 @@
 """Prometheus metrics of Atrium's own, exported at ``/metrics`` next to django-prometheus's.
 
-The background job figures are read from the ``Job`` table at every scrape, so they are the same
+The background run figures are read from the ``Run`` table at every scrape, so they are the same
 whichever web process answers, and count the work of every worker. When the database cannot be
-read, the job families are left out of the page (and the failure logged): ``/metrics`` still answers.
+read, the run families are left out of the page (and the failure logged): ``/metrics`` still answers.
 """
 
 from __future__ import annotations
@@ -16,52 +16,71 @@ from django.db.models import Count
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from portal.models.jobs import TERMINAL_STATUSES, Job, JobStatus
+from portal.models.runs import TERMINAL_RUN_STATUSES, Run, RunStatus
 
 log = structlog.get_logger(__name__)
 
-_LABELS = ["name", "status"]
-_FINISHED = sorted(TERMINAL_STATUSES)
+_LABELS = ["kind", "status"]
+_FINISHED = sorted(TERMINAL_RUN_STATUSES)
 
 
-def _jobs_family() -> GaugeMetricFamily:
-    return GaugeMetricFamily("atrium_jobs", "Background jobs in the database, by name and status.", labels=_LABELS)
+def _runs_family() -> GaugeMetricFamily:
+    return GaugeMetricFamily("atrium_runs", "Background runs in the database, by kind and status.", labels=_LABELS)
 
 
 def _finished_family() -> CounterMetricFamily:
     return CounterMetricFamily(
-        "atrium_jobs_finished", "Background jobs that finished, by name and outcome.", labels=_LABELS
+        "atrium_runs_finished", "Background runs that finished, by kind and outcome.", labels=_LABELS
     )
 
 
-class JobsCollector:
-    """``atrium_jobs`` (gauge) and ``atrium_jobs_finished_total`` (counter), per job name and status.
+def _stale_family() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        "atrium_runs_stale",
+        "Runs that are running with a heartbeat older than RUN_STALE_AFTER (their worker stopped), by kind.",
+        labels=["kind"],
+    )
 
-    Every status of every job name present is exported, zeros included, so that a rate or an alert
-    on a status that has not happened yet has a series to work on.
+
+class RunsCollector:
+    """``atrium_runs`` (gauge), ``atrium_runs_finished_total`` (counter) per kind and status, and
+    ``atrium_runs_stale`` (gauge) per kind.
+
+    Every status of every kind present is exported, zeros included, so that a rate or an alert on a
+    status that has not happened yet has a series to work on.
     """
 
     def describe(self) -> list[Metric]:
         # Registration asks for the names only: no database access while the apps load.
-        return [_jobs_family(), _finished_family()]
+        return [_runs_family(), _finished_family(), _stale_family()]
 
     def collect(self) -> Iterator[Metric]:
+        from portal.runs.claims import stale_before
+
         try:
-            rows = list(Job.objects.order_by().values_list("name", "status").annotate(count=Count("id")))
+            rows = list(Run.objects.order_by().values_list("kind", "status").annotate(count=Count("id")))
+            stale = dict(
+                Run.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=stale_before())
+                .order_by()
+                .values_list("kind")
+                .annotate(count=Count("id"))
+            )
         except DatabaseError as exc:
-            log.warning("job metrics unavailable", error=type(exc).__name__)
+            log.warning("run metrics unavailable", error=type(exc).__name__)
             return
         counts: dict[str, dict[str, int]] = {}
-        for name, status, count in rows:
-            counts.setdefault(name, dict.fromkeys(JobStatus.values, 0))[status] = count
-        jobs, finished = _jobs_family(), _finished_family()
-        for name in sorted(counts):
-            for status in JobStatus.values:
-                jobs.add_metric([name, status], counts[name][status])
+        for kind, status, count in rows:
+            counts.setdefault(kind, dict.fromkeys(RunStatus.values, 0))[status] = count
+        gauge, finished, stale_gauge = _runs_family(), _finished_family(), _stale_family()
+        for kind in sorted(counts):
+            for status in RunStatus.values:
+                gauge.add_metric([kind, status], counts[kind][status])
             for status in _FINISHED:
-                finished.add_metric([name, status], counts[name][status])
-        yield jobs
+                finished.add_metric([kind, status], counts[kind][status])
+            stale_gauge.add_metric([kind], stale.get(kind, 0))
+        yield gauge
         yield finished
+        yield stale_gauge
 
 
 _registered = False
@@ -73,5 +92,5 @@ def register_collectors() -> None:
     global _registered
     with _lock:
         if not _registered:
-            REGISTRY.register(JobsCollector())
+            REGISTRY.register(RunsCollector())
             _registered = True

@@ -1,17 +1,24 @@
 """The one policy module: who may do what. Deny by default.
 
-Views, API views and services ask :func:`can`; each rule is a function of the user and the object.
-An action with no rule is denied.
+Views, API views and services ask :func:`can` (may this user do this, to this object?) and
+:func:`visible` (which rows of this queryset may the user see?). Each rule is a function of the
+user and the object, each scope a function of the user and a queryset. An action with no rule, or
+no scope, is denied; so is everything for an anonymous or inactive user.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.db.models import QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-Rule = Callable[[object, object], bool]
+Rule = Callable[[Any, Any], bool]
+Scope = Callable[[Any, QuerySet], QuerySet]
+Q = TypeVar("Q", bound=QuerySet)
 _rules: dict[str, Rule] = {}
+_scopes: dict[str, Scope] = {}
 
 
 def rule(action: str) -> Callable[[Rule], Rule]:
@@ -22,11 +29,35 @@ def rule(action: str) -> Callable[[Rule], Rule]:
     return decorator
 
 
-def can(user, action: str, obj=None) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+def scope(action: str) -> Callable[[Scope], Scope]:
+    """Register the queryset filter of ``action``: the rows a user may see (see :func:`visible`)."""
+
+    def decorator(function: Scope) -> Scope:
+        _scopes[action] = function
+        return function
+
+    return decorator
+
+
+def signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    if not signed_in(user):
         return False
     check = _rules.get(action)
     return bool(check and check(user, obj))
+
+
+def visible(user: Any, action: str, queryset: Q) -> Q:
+    """The rows of ``queryset`` that ``user`` may see under ``action``'s scope; none without a scope."""
+    if not signed_in(user):
+        return queryset.none()
+    narrow = _scopes.get(action)
+    if narrow is None:
+        return queryset.none()
+    return narrow(user, queryset)  # type: ignore[return-value]  (a scope filters; it keeps the class)
 
 
 def is_admin(user) -> bool:
@@ -43,14 +74,35 @@ def _view_audit(user, obj) -> bool:
     return is_admin(user)
 
 
-@rule("portal.view_jobs")
-def _view_jobs(user, obj) -> bool:
+def started(user: Any, run: Any) -> bool:
+    """Whether ``user`` started ``run`` (a run, or an app's subclass of it)."""
+    return run is not None and run.created_by_id is not None and run.created_by_id == user.pk
+
+
+@rule("portal.view_runs")
+def _view_runs(user, obj) -> bool:
+    """Every run of every kind: administrators."""
     return is_admin(user)
 
 
-@rule("portal.view_job")
-def _view_job(user, job) -> bool:
-    return job is not None and (is_admin(user) or job.user_id == user.pk)
+@rule("portal.view_run")
+def _view_run(user, run) -> bool:
+    return run is not None and (is_admin(user) or started(user, run))
+
+
+@scope("portal.view_run")
+def _runs_visible(user, runs):
+    return runs if is_admin(user) else runs.filter(created_by=user)
+
+
+@rule("portal.cancel_run")
+def _cancel_run(user, run) -> bool:
+    return run is not None and (is_admin(user) or started(user, run))
+
+
+@rule("portal.retry_run")
+def _retry_run(user, run) -> bool:
+    return run is not None and (is_admin(user) or started(user, run))
 
 
 @rule("portal.manage_token")

@@ -273,6 +273,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/[a-z]+/",
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "portal.models.runs.RunStatus",
+        "RunStepStatusEnum": "portal.models.runs.StepStatus",
+    },
 }
 
 # --- Internationalisation, static files -------------------------------------------------------
@@ -336,16 +340,47 @@ SITE_URL = env.string("SITE_URL", "http://localhost:8000").rstrip("/")
 PROMETHEUS_EXPORT_MIGRATIONS = False
 #: Seconds a readiness probe waits for each dependency.
 READINESS_TIMEOUT = 1.0
-#: Days a finished background job is kept before the daily portal.prune_jobs deletes it.
-JOB_RETENTION_DAYS = env.integer("JOB_RETENTION_DAYS", 30, minimum=1)
+
+# --- Background runs (portal.runs) ------------------------------------------------------------
+#: Days a finished run is kept before the daily portal.prune_runs deletes it (kinds that keep their
+#: runs, such as golden-path tasks, are never pruned). JOB_RETENTION_DAYS is its former name.
+RUN_RETENTION_DAYS = env.integer(
+    "RUN_RETENTION_DAYS",
+    30 if env.string("RUN_RETENTION_DAYS") else env.integer("JOB_RETENTION_DAYS", 30, minimum=1),
+    minimum=1,
+)
+#: Seconds between two heartbeats of a running run.
+RUN_HEARTBEAT_SECONDS = env.integer("RUN_HEARTBEAT_SECONDS", 10, minimum=1)
+#: A running run whose heartbeat is older than this many seconds has lost its worker: the next worker
+#: (or the sweep) takes it over at the step it was in.
+RUN_STALE_AFTER = env.integer("RUN_STALE_AFTER", 60, minimum=2)
+if RUN_STALE_AFTER <= 2 * RUN_HEARTBEAT_SECONDS:
+    raise env.EnvError("RUN_STALE_AFTER", f"must be more than twice RUN_HEARTBEAT_SECONDS ({RUN_HEARTBEAT_SECONDS} s)")
+#: Seconds between two sweeps (portal.sweep_runs on beat) for runs no message will bring back.
+RUN_SWEEP_SECONDS = env.integer("RUN_SWEEP_SECONDS", 60, minimum=1)
+#: A pending run whose last message is older than this many seconds is published again by the sweep.
+RUN_REPUBLISH_AFTER = env.integer("RUN_REPUBLISH_AFTER", 300, minimum=1)
+
+# --- GitHub -----------------------------------------------------------------------------------
+# Shared by every app through portal.integrations.github; CATALOG_GITHUB_* and SCAFFOLDER_GITHUB_*
+# below override the API URL and the token for one app.
+#: REST API of GitHub: https://HOST/api/v3 for GitHub Enterprise Server.
+GITHUB_API_URL = env.string("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+#: Token every app talks to GitHub with, unless it has a token of its own or a GitHub App is configured.
+GITHUB_TOKEN = env.string("GITHUB_TOKEN", "", secret=True)
+#: A GitHub App installation instead of a token: the App's id, its private key (PEM) and the installation.
+GITHUB_APP_ID = env.string("GITHUB_APP_ID", "").strip()
+GITHUB_APP_PRIVATE_KEY = env.string("GITHUB_APP_PRIVATE_KEY", "", secret=True)
+GITHUB_APP_INSTALLATION_ID = env.integer("GITHUB_APP_INSTALLATION_ID", 0, minimum=0)
 
 # --- Golden paths -----------------------------------------------------------------------------
 #: Folder of the scaffolder's per-task workspaces (deleted when each task ends).
 SCAFFOLDER_WORKSPACE_DIR = Path(env.string("SCAFFOLDER_WORKSPACE_DIR", str(DATA_DIR / "workspaces"))).resolve()
-#: Token of publish:github, github:actions:dispatch and fetch actions reading templates on GitHub.
+#: Token of publish:github, github:actions:dispatch and fetch actions reading templates on GitHub;
+#: empty: the shared GitHub credentials (GITHUB_TOKEN or the GitHub App).
 SCAFFOLDER_GITHUB_TOKEN = env.string("SCAFFOLDER_GITHUB_TOKEN", "", secret=True)
-#: REST API of the GitHub the scaffolder publishes to: https://HOST/api/v3 for GitHub Enterprise Server.
-SCAFFOLDER_GITHUB_API_URL = env.string("SCAFFOLDER_GITHUB_API_URL", "https://api.github.com").rstrip("/")
+#: REST API of the GitHub the scaffolder publishes to; empty: GITHUB_API_URL.
+SCAFFOLDER_GITHUB_API_URL = env.string("SCAFFOLDER_GITHUB_API_URL", "").rstrip("/")
 #: Bare repositories publish:git creates when a template names no remote (the embedded default).
 SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR = Path(
     env.string("SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR", str(DATA_DIR / "git"))
@@ -361,10 +396,10 @@ SCAFFOLDER_EVENTS_WAIT = env.integer("SCAFFOLDER_EVENTS_WAIT", 10, minimum=0, ma
 
 # --- Catalog ----------------------------------------------------------------------------------
 #: Token the catalog reads GitHub with (contents of repositories, organisation discovery); empty:
-#: anonymous, which GitHub limits to 60 requests an hour.
+#: the shared GitHub credentials, and without those anonymous (60 requests an hour).
 CATALOG_GITHUB_TOKEN = env.string("CATALOG_GITHUB_TOKEN", "", secret=True)
-#: REST API of GitHub: https://HOST/api/v3 for GitHub Enterprise Server.
-CATALOG_GITHUB_API_URL = env.string("CATALOG_GITHUB_API_URL", "https://api.github.com").rstrip("/")
+#: REST API of the GitHub the catalog reads; empty: GITHUB_API_URL.
+CATALOG_GITHUB_API_URL = env.string("CATALOG_GITHUB_API_URL", "").rstrip("/")
 #: Secret of the GitHub webhook (POST /api/catalog/webhooks/github); empty: the webhook is refused.
 CATALOG_GITHUB_WEBHOOK_SECRET = env.string("CATALOG_GITHUB_WEBHOOK_SECRET", "", secret=True)
 #: Hosts (or host:port) whose http(s) URLs the catalog may read; GitHub is read through its API.

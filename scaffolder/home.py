@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils.timesince import timesince
 
-from scaffolder.models import TERMINAL_TASK_STATUSES, Task
+from portal.models.runs import TERMINAL_RUN_STATUSES as TERMINAL_TASK_STATUSES
+from scaffolder.models import Task
 from scaffolder.views.common import badge, task_title
 
 #: Finished tasks shown under the running ones.

@@ -1,8 +1,9 @@
 """Every write of the golden paths: creating, cancelling and retrying tasks; and what the form needs to know.
 
-A task is created in one transaction with its steps, the template as it is now (later edits do not change a
-run), the values without the secret ones (those are encrypted, and emptied when the task ends), and the
-Celery task ``scaffolder.run_task`` is published with the task's primary key once the transaction commits.
+A task is a run of the run engine (``portal.runs``, kind ``scaffolder.task``), created in one transaction
+with its steps, the template as it is now (later edits do not change a run), the values without the secret
+ones (those are encrypted, and emptied when the task ends); the engine publishes it once the transaction
+commits.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ import copy
 import re
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from catalog.model.refs import RefError, parse_ref
 from catalog.models import Entity
-from portal.crypto import encrypt_json
+from portal import runs
+from portal.models.runs import RETRIABLE_RUN_STATUSES, EventType, RunEvent, RunStatus
 from portal.permissions import can
 from scaffolder import querysets
-from scaffolder.engine.claims import stale_before
-from scaffolder.models import EventType, StepStatus, Task, TaskEvent, TaskStatus, TaskStep
+from scaffolder.models import STEP_STATUS, TASK_KIND, TASK_STATUS, Task
 from scaffolder.parameters import (
     MISSING,
     TaskInputError,
@@ -54,10 +53,9 @@ __all__ = [
     "visible_tasks",
 ]
 
-RUN_TASK = "scaffolder.run_task"
 ALLOWED_GROUPS_ANNOTATION = "atrium.dev/allowed-groups"
 _GROUP_REF = re.compile(r"^group:[^\s:/]+/[^\s:/]+$", re.IGNORECASE)
-RETRIABLE = (TaskStatus.FAILED, TaskStatus.CANCELLED)
+RETRIABLE = RETRIABLE_RUN_STATUSES
 
 
 def template_entity(ref: str) -> Entity | None:
@@ -107,14 +105,8 @@ def _step_rows(template: dict) -> list[dict]:
             raise TaskInputError({"": [f"Two steps of the template have the id {step_id!r}."]})
         seen.add(step_id)
         name = str(step.get("name") or step_id)
-        rows.append({"index": index, "step_id": step_id[:200], "name": name[:400], "action": step["action"][:200]})
+        rows.append({"key": step_id[:200], "name": name[:400], "action": step["action"][:200]})
     return rows
-
-
-def _enqueue(task_id) -> None:
-    from portal.celery import app
-
-    app.send_task(RUN_TASK, args=[str(task_id)])
 
 
 def create_task(user, entity, values: dict, *, dry_run: bool = False, files: bytes = b"") -> Task:
@@ -131,62 +123,29 @@ def create_task(user, entity, values: dict, *, dry_run: bool = False, files: byt
     template = copy.deepcopy(entity.body)
     cleaned, secrets = split_secrets(validate_values(template, values), secret_paths(template))
     rows = _step_rows(template)
-    with transaction.atomic():
-        task = Task.objects.create(
-            template_ref=entity.ref,
-            template=template,
-            values=cleaned,
-            secrets_encrypted=encrypt_json(secrets) if secrets else "",
-            files=files,
-            created_by=user,
-            dry_run=dry_run,
-        )
-        TaskStep.objects.bulk_create([TaskStep(task=task, **row) for row in rows])
-        transaction.on_commit(lambda: _enqueue(task.pk))
-    return task
-
-
-def _close_events(task: Task, message: str) -> None:
-    TaskEvent.objects.create(task=task, type=EventType.CANCELLED, body={"message": message, "status": "cancelled"})
-    TaskEvent.objects.create(
-        task=task,
-        type=EventType.COMPLETION,
-        body={"message": "Run completed with status: cancelled", "status": TaskStatus.CANCELLED},
+    task = runs.start(
+        TASK_KIND,
+        user=user,
+        steps=rows,
+        secrets=secrets or None,
+        model=Task,
+        fields={
+            "template_ref": entity.ref,
+            "template": template,
+            "values": cleaned,
+            "files": files,
+            "dry_run": dry_run,
+        },
     )
+    assert isinstance(task, Task)
+    return task
 
 
 def cancel_task(user, task: Task) -> bool:
     """Cancel a task: at once when it waits (or its worker died), else between its steps. False if it ended."""
     if not can(user, "scaffolder.cancel_task", task):
         raise PermissionDenied("You may not cancel this task.")
-    who = getattr(user, "email", "") or str(user)
-    now = timezone.now()
-    ended = {
-        "status": TaskStatus.CANCELLED,
-        "cancel_requested": True,
-        "completed": now,
-        "secrets_encrypted": "",
-        "files": b"",
-    }
-    rows = Task.objects.filter(pk=task.pk).order_by()
-    with transaction.atomic():
-        if rows.filter(status=TaskStatus.OPEN).update(**ended) or rows.filter(
-            status=TaskStatus.PROCESSING, heartbeat__lt=stale_before()
-        ).update(**ended):
-            TaskStep.objects.filter(task=task).exclude(
-                status__in=(StepStatus.COMPLETED, StepStatus.SKIPPED, StepStatus.FAILED)
-            ).update(status=StepStatus.CANCELLED, completed=now)
-            _close_events(task, f"The task was cancelled by {who}.")
-            cancelled = True
-        elif rows.filter(status=TaskStatus.PROCESSING, cancel_requested=False).update(cancel_requested=True):
-            TaskEvent.objects.create(
-                task=task, type=EventType.CANCELLED, body={"message": f"Cancellation requested by {who}."}
-            )
-            cancelled = True
-        else:
-            cancelled = rows.filter(status=TaskStatus.PROCESSING, cancel_requested=True).exists()
-    task.refresh_from_db()
-    return cancelled
+    return runs.cancel(task, by=user)
 
 
 def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
@@ -204,30 +163,10 @@ def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
     ]
     if missing:
         raise TaskInputError({name: ["Give this secret again to retry the task."] for name in missing})
-    with transaction.atomic():
-        updated = (
-            Task.objects.filter(pk=task.pk, status__in=RETRIABLE)
-            .order_by()
-            .update(
-                status=TaskStatus.OPEN,
-                error="",
-                completed=None,
-                cancel_requested=False,
-                heartbeat=None,
-                output={},
-                secrets_encrypted=encrypt_json(given) if given else "",
-            )
-        )
-        if not updated:
-            raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]})
-        TaskStep.objects.filter(task=task).exclude(status__in=(StepStatus.COMPLETED, StepStatus.SKIPPED)).update(
-            status=StepStatus.PENDING, error="", started=None, completed=None, output={}
-        )
-        first = TaskStep.objects.filter(task=task, status=StepStatus.PENDING).order_by("index").first()
-        where = f" from step {first.name}" if first is not None else ""
-        who = getattr(user, "email", "") or str(user)
-        TaskEvent.objects.create(task=task, body={"message": f"Retried by {who}{where}."})
-        transaction.on_commit(lambda: _enqueue(task.pk))
+    try:
+        runs.retry(task, by=user, secrets=given or None)
+    except runs.RunStateError:
+        raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]}) from None
     task.refresh_from_db()
     return task
 
@@ -241,11 +180,16 @@ def dry_run_result(task: Task) -> dict:
     """Backstage's dry-run answer for a finished dry-run task: files, log, output and steps."""
     output = dict(task.output or {})
     contents = output.pop("directoryContents", [])
-    log = [
-        {"body": body} for body in task.events.filter(type=EventType.LOG).order_by("id").values_list("body", flat=True)
-    ]
+    bodies = RunEvent.objects.filter(run_id=task.pk, type=EventType.LOG).order_by("id").values_list("body", flat=True)
+    log = [{"body": backstage_body(body)} for body in bodies]
     steps = [
-        {"id": step.step_id, "name": step.name, "action": step.action, "status": step.status, "output": step.output}
+        {
+            "id": step.key,
+            "name": step.name,
+            "action": step.action,
+            "status": STEP_STATUS.get(step.status, step.status),
+            "output": step.output,
+        }
         for step in task.steps.order_by("index")
     ]
     return {
@@ -253,6 +197,15 @@ def dry_run_result(task: Task) -> dict:
         "log": log,
         "output": output,
         "steps": steps,
-        "status": task.status,
+        "status": TASK_STATUS.get(task.status, task.status),
         "error": task.error,
     }
+
+
+def backstage_body(body: dict) -> dict:
+    """An event's body in Backstage's words: a step's status as Backstage names it, a completion's too."""
+    if not isinstance(body, dict) or "status" not in body:
+        return body if isinstance(body, dict) else {}
+    status = body["status"]
+    named = TASK_STATUS.get(status) if "stepId" not in body and status in RunStatus.values else None
+    return {**body, "status": named or STEP_STATUS.get(status, status)}

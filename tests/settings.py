@@ -31,3 +31,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# GitHub is the fakes of tests/fakes: no GitHub credentials of the environment running the suite may
+# reach them (or GitHub itself).
+GITHUB_API_URL = "https://api.github.com"
+GITHUB_TOKEN = ""
+GITHUB_APP_ID = ""
+GITHUB_APP_PRIVATE_KEY = ""
+GITHUB_APP_INSTALLATION_ID = 0
+CATALOG_GITHUB_API_URL = ""
+CATALOG_GITHUB_TOKEN = ""
+SCAFFOLDER_GITHUB_API_URL = ""
+SCAFFOLDER_GITHUB_TOKEN = ""

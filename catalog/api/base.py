@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from catalog.models import Entity
 from catalog.queries import QueryError
+from portal import params
 from portal.api.errors import InputError, backstage_exception_handler
 from portal.permissions import can
 
@@ -84,16 +85,11 @@ class CatalogView(APIView):
 
 
 def int_param(request, name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    raw = raw.strip()
-    if not raw.lstrip("-").isdigit():
-        raise QueryError(f"{name} must be a whole number, not {raw!r}.")
-    value = int(raw)
-    if value < minimum:
-        raise QueryError(f"{name} must be at least {minimum}, not {value}.")
-    return value
+    """The whole number of parameter ``name`` (``default`` when absent); 400 for anything else."""
+    try:
+        return params.integer(name, request.query_params.get(name), default, minimum=minimum)
+    except params.ParamError as error:
+        raise QueryError(str(error)) from None
 
 
 def bool_param(request, name: str) -> bool:

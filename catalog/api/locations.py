@@ -16,7 +16,6 @@ from catalog.api.serializers import (
     AnalyzeLocationResponseSerializer,
     CreateLocationRequestSerializer,
     CreateLocationResponseSerializer,
-    ErrorResponseSerializer,
     LocationErrorsResponseSerializer,
     LocationItemSerializer,
     LocationSerializer,
@@ -26,6 +25,7 @@ from catalog.api.views import ENTITY_PATH, ERRORS, NOT_FOUND
 from catalog.models import Location, LocationError
 from catalog.queries import QueryError
 from portal.api.errors import Conflict, InputError
+from portal.api_schema import ErrorResponseSerializer
 
 #: ``/errors`` and ``/locations/{id}/errors``: default and largest page.
 ERRORS_LIMIT, ERRORS_MAX_LIMIT = 100, 1000

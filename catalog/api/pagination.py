@@ -22,6 +22,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 
 from catalog import queries
 from catalog.queries import OrderTerm, QueryError
+from portal import params
 
 CURSOR_VERSION = 1
 
@@ -231,7 +232,9 @@ def parse_after(raw: str) -> tuple[int | None, int | None]:
     data = _decode(raw, "after cursor")
     limit, offset = data.get("limit"), data.get("offset")
     for name, value in (("limit", limit), ("offset", offset)):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= params.MAX_INTEGER
+        ):
             raise QueryError(f"Malformed after cursor, {name} was not a number.")
     return limit, offset
 

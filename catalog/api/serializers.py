@@ -258,35 +258,3 @@ class LocationErrorsResponseSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "CatalogLocationErrors"
-
-
-class _ErrorDetailSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="InputError, AuthenticationError, NotAllowedError, NotFoundError…")
-    message = serializers.CharField()
-
-    class Meta:
-        ref_name = "CatalogErrorDetail"
-
-
-class _ErrorRequestSerializer(serializers.Serializer):
-    method = serializers.CharField()
-    url = serializers.CharField()
-
-    class Meta:
-        ref_name = "CatalogErrorRequest"
-
-
-class _ErrorStatusSerializer(serializers.Serializer):
-    statusCode = serializers.IntegerField()
-
-    class Meta:
-        ref_name = "CatalogErrorStatus"
-
-
-class ErrorResponseSerializer(serializers.Serializer):
-    error = _ErrorDetailSerializer()
-    request = _ErrorRequestSerializer()
-    response = _ErrorStatusSerializer()
-
-    class Meta:
-        ref_name = "CatalogErrorResponse"

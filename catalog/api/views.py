@@ -18,7 +18,6 @@ from catalog.api.serializers import (
     EntitiesByRefsRequestSerializer,
     EntitiesQueryResponseSerializer,
     EntitySerializer,
-    ErrorResponseSerializer,
     FacetsResponseSerializer,
     RefreshRequestSerializer,
     ValidateEntityErrorResponseSerializer,
@@ -28,6 +27,7 @@ from catalog.model.refs import RefError, parse_ref
 from catalog.model.validation import validate_entity
 from catalog.queries import QueryError
 from portal.api.errors import InputError
+from portal.api_schema import ErrorResponseSerializer
 
 #: Rows read at a time when ``GET /entities`` streams every entity (no ``limit``).
 STREAM_CHUNK = 1000

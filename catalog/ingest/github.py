@@ -1,26 +1,27 @@
 """Reading the catalog from GitHub through PyGithub (github.com, GitHub Enterprise, the test fake).
 
 File URLs have GitHub's web form, ``https://github.com/OWNER/REPO/blob/REF/PATH``; they are read with
-the REST API at ``CATALOG_GITHUB_API_URL`` (``GET /repos/{owner}/{repo}/contents/{path}?ref=``), so a
-GitHub Enterprise server works once that setting names its ``/api/v3``.
+the REST API (``GET /repos/{owner}/{repo}/contents/{path}?ref=``) at ``CATALOG_GITHUB_API_URL``, else
+``GITHUB_API_URL``, so a GitHub Enterprise server works once that setting names its ``/api/v3``. The client,
+the credentials and GitHub's hosts are :mod:`portal.integrations.github`'s.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import posixpath
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 import github
-import requests
-import urllib3
 from django.conf import settings
-from github import Auth, GithubException, GithubRetry, UnknownObjectException
 
 from catalog.ingest.errors import ReadError
+from portal.integrations import github as integration
+
+#: The app whose ``CATALOG_GITHUB_*`` settings override the shared ones.
+APP = "catalog"
 
 #: ``/OWNER/REPO/blob/REF/PATH`` (``raw``, ``edit`` and ``tree`` name the same file).
 _FILE_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:blob|raw|edit|tree)/(?P<ref>[^/]+)/(?P<path>.+)$")
@@ -63,18 +64,9 @@ class DiscoveredRepo:
     html_url: str
 
 
-def hosts() -> set[str]:
-    """Web hosts whose URLs are GitHub's: github.com, and the Enterprise host of the API URL."""
-    found = {"github.com"}
-    api = urlsplit(settings.CATALOG_GITHUB_API_URL)
-    if api.hostname and api.path.rstrip("/").endswith("/api/v3"):
-        found.add(api.hostname.lower())
-    return found
-
-
 def is_github_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and (parts.hostname or "").lower() in hosts()
+    """An http(s) URL on github.com or on the Enterprise host of the catalog's API URL."""
+    return integration.is_github_url(url, APP, schemes=("http", "https"))
 
 
 def parse_file_url(url: str) -> GitHubFile:
@@ -100,41 +92,20 @@ def parse_org_url(url: str) -> str:
     return match["org"]
 
 
-@functools.lru_cache(maxsize=4)
-def _client(base_url: str, token: str, timeout: int) -> github.Github:
-    return github.Github(
-        base_url=base_url,
-        auth=Auth.Token(token) if token else None,
-        timeout=timeout,
-        # Two retries of a 5xx or a rate limit; a refused connection or a timeout is reported at
-        # once (the next refresh tries again).
-        retry=GithubRetry(total=2, connect=0, read=0, backoff_factor=0.5),
-        seconds_between_requests=None,
-        per_page=100,
-        lazy=True,
-    )
-
-
 def client() -> github.Github:
-    return _client(settings.CATALOG_GITHUB_API_URL, settings.CATALOG_GITHUB_TOKEN, int(settings.CATALOG_READ_TIMEOUT))
+    return integration.client(APP, timeout=int(settings.CATALOG_READ_TIMEOUT))
 
 
 def _failure(exc: Exception, what: str) -> ReadError:
-    if isinstance(exc, UnknownObjectException):
+    failure = integration.classify(exc)
+    if failure.kind == integration.NOT_FOUND:
         return ReadError(f"{what}: not found on GitHub", missing=True)
-    if isinstance(exc, GithubException):
-        status = exc.status
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        detail = f"GitHub answered {status}" + (f" ({message})" if message else "")
-        return ReadError(f"{what}: {detail}", transient=status is None or status >= 500 or status in (403, 429))
-    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
+    if failure.kind == integration.TIMEOUT:
         return ReadError(f"{what}: GitHub did not answer within {settings.CATALOG_READ_TIMEOUT} s", transient=True)
-    return ReadError(
-        f"{what}: cannot reach GitHub at {settings.CATALOG_GITHUB_API_URL} ({type(exc).__name__})", transient=True
-    )
-
-
-_NETWORK_ERRORS = (GithubException, requests.RequestException, urllib3.exceptions.HTTPError)
+    if failure.kind == integration.UNREACHABLE:
+        api = integration.api_url(APP)
+        return ReadError(f"{what}: cannot reach GitHub at {api} ({failure.error_name})", transient=True)
+    return ReadError(f"{what}: {failure.answered}", transient=failure.transient)
 
 
 def _too_large(url: str, size: int) -> ReadError:
@@ -159,7 +130,7 @@ def read_file(url: str) -> bytes:
             data = base64.b64decode(blob.content)
     except ReadError:
         raise
-    except _NETWORK_ERRORS as exc:
+    except integration.ERRORS as exc:
         raise _failure(exc, url) from None
     if len(data) > limit:
         raise _too_large(url, len(data))
@@ -177,7 +148,7 @@ def discover(org: str, *, topic: str = "", include_archived: bool = False, inclu
             if topic and topic.lower() not in [t.lower() for t in (repo.topics or [])]:
                 continue
             found.append(DiscoveredRepo(repo.full_name, repo.default_branch, repo.html_url))
-    except _NETWORK_ERRORS as exc:
+    except integration.ERRORS as exc:
         raise _failure(exc, f"GitHub organisation {org}") from None
     return sorted(found, key=lambda repo: repo.full_name.lower())
 

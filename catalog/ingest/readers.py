@@ -26,6 +26,8 @@ from django.conf import settings
 
 from catalog.ingest import github
 from catalog.ingest.errors import ReadError
+from catalog.models import LocationType
+from portal.paths import is_inside
 
 FILE_PREFIX = "file:"
 _CHUNK = 64 * 1024
@@ -37,6 +39,18 @@ def is_http(url: str) -> bool:
 
 def is_file(url: str) -> bool:
     return url.startswith(FILE_PREFIX)
+
+
+def location_type(target: str) -> str:
+    """The type of location a target names: ``https://github.com/ORG`` is organisation discovery,
+    another http(s) URL is a URL location, anything else a file (a path or a glob)."""
+    if is_http(target):
+        try:
+            github.parse_org_url(target)
+        except ValueError:
+            return LocationType.URL
+        return LocationType.GITHUB_DISCOVERY
+    return LocationType.FILE
 
 
 def file_url(path: str) -> str:
@@ -86,7 +100,7 @@ def roots() -> tuple[str, ...]:
 
 def _inside_roots(path: str) -> bool:
     real = os.path.realpath(path)
-    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots())
+    return any(is_inside(real, root) for root in roots())
 
 
 def check_file(path: str) -> None:

@@ -12,8 +12,7 @@ from catalog import services
 from catalog.ingest.errors import ErrorKind
 from catalog.models import Entity, Location, LocationError, LocationStatus
 from portal import permissions
-from portal.models import Job
-from portal.models.jobs import ACTIVE_STATUSES
+from portal.models.runs import Run
 
 ERROR_PAGE_SIZE = 100
 ERROR_KINDS = (ErrorKind.PARSE, ErrorKind.VALIDATION, ErrorKind.SUBSTITUTION, ErrorKind.READ, ErrorKind.CONFLICT)
@@ -32,9 +31,10 @@ def health(request):
     entity_counts = dict(Entity.objects.values_list("location_id").annotate(n=Count("id")).order_by())
     error_counts = dict(LocationError.objects.values_list("location_id").annotate(n=Count("id")).order_by())
     refreshing = set(
-        Job.objects.filter(
-            name=services.REFRESH_LOCATION_JOB, object_type=Location._meta.label_lower, status__in=ACTIVE_STATUSES
-        ).values_list("object_id", flat=True)
+        Run.objects.active()
+        .of_kind(services.REFRESH_LOCATION_RUN)
+        .filter(object_type=Location._meta.label_lower)
+        .values_list("object_id", flat=True)
     )
     rows = []
     for location in locations:

@@ -13,24 +13,24 @@ from catalog import services
 from catalog.models import Entity, Location, LocationError
 from catalog.views.common import row, with_summary
 from portal import permissions
-from portal.models import Job
+from portal.models.runs import Run
 
 ENTITIES_SHOWN = 200
 ERRORS_SHOWN = 100
 
 
-def latest_job(location: Location) -> Job | None:
-    return (
-        Job.objects.filter(
-            name=services.REFRESH_LOCATION_JOB, object_type=Location._meta.label_lower, object_id=str(location.pk)
-        )
-        .order_by("-created", "-id")
-        .first()
-    )
+#: Lines of the last refresh's log shown on the page (the newest).
+LOG_SHOWN = 200
+
+
+def latest_run(location: Location) -> Run | None:
+    return Run.objects.for_object(location).of_kind(services.REFRESH_LOCATION_RUN).order_by("-created").first()
 
 
 def live_context(location: Location) -> dict:
-    job = latest_job(location)
+    job = latest_run(location)
+    newest = list(job.events.filter(type="log").order_by("-id")[:LOG_SHOWN]) if job is not None else []
+    log = newest[::-1]
     entities = Entity.objects.filter(location=location)
     by_kind = list(entities.values_list("kind").annotate(count=Count("id")).order_by("kind"))
     total = sum(count for _, count in by_kind)
@@ -41,6 +41,7 @@ def live_context(location: Location) -> dict:
     return {
         "location": location,
         "job": job,
+        "log": log,
         "active": job is not None and not job.is_terminal,
         "by_kind": by_kind,
         "total": total,

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from portal.models.audit import AuditAction
-from portal.models.jobs import JobStatus
+from portal.models.runs import RunStatus
 
 
 class AuditQuery(serializers.Serializer):
@@ -35,20 +35,22 @@ class AuditQuery(serializers.Serializer):
         return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value is not None})
 
 
-class JobQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
-    name = serializers.CharField(required=False, max_length=100, help_text="Job name, e.g. catalog.refresh")
+class RunQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
+    kind = serializers.CharField(required=False, max_length=100, help_text="Run kind, e.g. catalog.refresh_location")
     object_type = serializers.CharField(required=False, max_length=100, help_text="app_label.model")
     object_id = serializers.CharField(required=False, max_length=64)
-    user = serializers.IntegerField(required=False, min_value=1, help_text="Id of the user who started it.")
+    created_by = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Id of the user who started it."
+    )
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         data = self.validated_data
         lookups = {
             "status": data.get("status"),
-            "name": data.get("name"),
+            "kind": data.get("kind"),
             "object_type": data.get("object_type"),
             "object_id": data.get("object_id"),
-            "user_id": data.get("user"),
+            "created_by_id": data.get("created_by"),
         }
         return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value is not None})

@@ -1,10 +1,10 @@
-"""Read-only representations of the portal's jobs and audit entries."""
+"""Read-only representations of the portal's runs and audit entries."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.models import AuditEntry, Job
+from portal.models import AuditEntry, Run, RunEvent, RunStep
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
@@ -29,44 +29,59 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobLogLineSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(read_only=True)
-    level = serializers.ChoiceField(choices=["debug", "info", "warning", "error"], read_only=True)
-    message = serializers.CharField(read_only=True)
+class RunStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RunStep
+        fields = ["key", "name", "action", "status", "attempts", "started", "completed", "output", "error"]
+        read_only_fields = fields
 
 
-class JobSerializer(serializers.ModelSerializer):
-    user = serializers.IntegerField(source="user_id", allow_null=True, read_only=True)
-    user_email = serializers.EmailField(source="user.email", allow_null=True, read_only=True)
+class RunEventSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(read_only=True, help_text="log, completion, cancelled or recovered.")
+    body = serializers.JSONField(read_only=True, help_text="{message, stepId, status, level, …}; never secrets.")
+
+    class Meta:
+        model = RunEvent
+        fields = ["id", "type", "body", "created"]
+        read_only_fields = fields
+
+
+class RunSerializer(serializers.ModelSerializer):
+    created_by = serializers.IntegerField(source="created_by_id", allow_null=True, read_only=True)
+    created_by_email = serializers.EmailField(source="created_by.email", allow_null=True, read_only=True)
     duration = serializers.FloatField(
         source="duration_seconds", allow_null=True, read_only=True, help_text="Seconds, once finished."
     )
 
     class Meta:
-        model = Job
+        model = Run
         fields = [
             "id",
-            "name",
+            "kind",
             "status",
             "params",
-            "user",
-            "user_email",
+            "created_by",
+            "created_by_email",
             "object_type",
             "object_id",
             "created",
             "started",
             "completed",
+            "heartbeat",
+            "not_before",
             "duration",
             "attempts",
+            "recoveries",
+            "cancel_requested",
             "error",
-            "result",
+            "output",
         ]
         read_only_fields = fields
 
 
-class JobDetailSerializer(JobSerializer):
-    log = JobLogLineSerializer(many=True, read_only=True)
+class RunDetailSerializer(RunSerializer):
+    steps = RunStepSerializer(many=True, read_only=True)
 
-    class Meta(JobSerializer.Meta):
-        fields = [*JobSerializer.Meta.fields, "log"]
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "steps"]
         read_only_fields = fields

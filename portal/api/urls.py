@@ -7,6 +7,9 @@ app_name = "portal-api"
 urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
     path("audit", views.AuditEntryList.as_view(), name="audit-list"),
-    path("jobs", views.JobList.as_view(), name="job-list"),
-    path("jobs/<int:pk>", views.JobDetail.as_view(), name="job-detail"),
+    path("runs", views.RunList.as_view(), name="run-list"),
+    path("runs/<uuid:pk>", views.RunDetail.as_view(), name="run-detail"),
+    path("runs/<uuid:pk>/events", views.RunEvents.as_view(), name="run-events"),
+    path("runs/<uuid:pk>/cancel", views.RunCancel.as_view(), name="run-cancel"),
+    path("runs/<uuid:pk>/retry", views.RunRetry.as_view(), name="run-retry"),
 ]

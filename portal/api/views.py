@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import exceptions, generics, serializers
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import permissions
-from portal.api.filters import AuditQuery, JobQuery
-from portal.api.serializers import AuditEntrySerializer, JobDetailSerializer, JobSerializer
-from portal.models import AuditEntry, Job
+from portal import permissions, runs
+from portal.api.filters import AuditQuery, RunQuery
+from portal.api.serializers import AuditEntrySerializer, RunDetailSerializer, RunEventSerializer, RunSerializer
+from portal.models import AuditEntry, Run, RunStep
 from portal.permissions import ApiAccess
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The request conflicts with the state of the run."
+    default_code = "conflict"
 
 
 class MeSerializer(serializers.Serializer):
@@ -55,8 +62,8 @@ class CanViewAudit(_PolicyPermission):
     action = "portal.view_audit"
 
 
-class CanViewJob(_PolicyPermission):
-    object_action = "portal.view_job"
+class CanViewRun(_PolicyPermission):
+    object_action = "portal.view_run"
 
 
 class AuditPagination(CursorPagination):
@@ -66,7 +73,7 @@ class AuditPagination(CursorPagination):
     max_page_size = 500
 
 
-class JobPagination(LimitOffsetPagination):
+class RunPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 500
 
@@ -85,24 +92,86 @@ class AuditEntryList(generics.ListAPIView):
         return query.apply(AuditEntry.objects.all())
 
 
-@extend_schema(parameters=[JobQuery])
-class JobList(generics.ListAPIView):
-    """Background jobs, newest first: every job for administrators, one's own for anyone else."""
+@extend_schema(parameters=[RunQuery])
+class RunList(generics.ListAPIView):
+    """Background runs of every kind, newest first: every run for administrators, one's own for anyone else."""
 
-    serializer_class = JobSerializer
-    pagination_class = JobPagination
+    serializer_class = RunSerializer
+    pagination_class = RunPagination
 
     def get_queryset(self):
-        query = JobQuery(data=self.request.query_params)
+        query = RunQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return query.apply(Job.objects.visible_to(self.request.user).select_related("user"))
+        return query.apply(Run.objects.visible_to(self.request.user).select_related("created_by"))
 
 
-class JobDetail(generics.RetrieveAPIView):
-    """One background job with its log. Another user's job answers 404."""
+def _visible_run(request, pk) -> Run:
+    run = Run.objects.visible_to(request.user).select_related("created_by").filter(pk=pk).first()
+    if run is None:
+        raise exceptions.NotFound("No such run.")
+    return run
 
-    serializer_class = JobDetailSerializer
-    permission_classes = [CanViewJob]
+
+class RunDetail(generics.RetrieveAPIView):
+    """One run with its steps. Another user's run answers 404."""
+
+    serializer_class = RunDetailSerializer
+    permission_classes = [CanViewRun]
 
     def get_queryset(self):
-        return Job.objects.visible_to(self.request.user).select_related("user")
+        return (
+            Run.objects.visible_to(self.request.user)
+            .select_related("created_by")
+            .prefetch_related(Prefetch("steps", queryset=RunStep.objects.order_by("index")))
+        )
+
+
+class RunEventsQuery(serializers.Serializer):
+    after = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, help_text="Events after this id."
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
+
+
+class RunEvents(APIView):
+    """A run's log, oldest first, after the event id ``after``."""
+
+    @extend_schema(parameters=[RunEventsQuery], responses=RunEventSerializer(many=True))
+    def get(self, request, pk):
+        run = _visible_run(request, pk)
+        query = RunEventsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        events = run.events.order_by("id")
+        if query.validated_data.get("after") is not None:
+            events = events.filter(id__gt=query.validated_data["after"])
+        return Response(RunEventSerializer(events[: query.validated_data["limit"]], many=True).data)
+
+
+class RunCancel(APIView):
+    """Cancel a run: at once when it waits, else at its next step boundary. 409 when it has ended."""
+
+    @extend_schema(request=None, responses=RunSerializer)
+    def post(self, request, pk):
+        run = _visible_run(request, pk)
+        if not permissions.can(request.user, "portal.cancel_run", run):
+            raise exceptions.PermissionDenied("You may not cancel this run.")
+        if not runs.cancel(run, by=request.user):
+            raise Conflict(f"The run has already ended ({run.status}).")
+        return Response(RunSerializer(run).data)
+
+
+class RunRetry(APIView):
+    """Run a failed or cancelled run again from its first unfinished step. 409 for any other run."""
+
+    @extend_schema(request=None, responses=RunSerializer)
+    def post(self, request, pk):
+        run = _visible_run(request, pk)
+        if not permissions.can(request.user, "portal.retry_run", run):
+            raise exceptions.PermissionDenied("You may not retry this run.")
+        try:
+            run = runs.retry(run, by=request.user)
+        except runs.RunStateError as error:
+            raise Conflict(str(error)) from None
+        except runs.UnknownRunKind:  # a run of a kind this version no longer has (a former job's name)
+            raise Conflict(f"The run cannot be retried: this version of Atrium has no run kind {run.kind!r}.") from None
+        return Response(RunSerializer(run).data)

@@ -1,5 +1,5 @@
 from portal.models.audit import AuditEntry
-from portal.models.jobs import Job
+from portal.models.runs import Run, RunEvent, RunStep
 from portal.models.tokens import ApiToken
 
-__all__ = ["ApiToken", "AuditEntry", "Job"]
+__all__ = ["ApiToken", "AuditEntry", "Run", "RunEvent", "RunStep"]

@@ -11,16 +11,13 @@ from django.conf import settings
 
 from catalog import services as catalog
 from catalog.models import Entity, Location, LocationStatus, LocationType
+from portal.paths import resolves_inside
 from scaffolder.actions.registry import Action, ActionError, object_schema, register
 from scaffolder.engine.context import ActionContext
 from scaffolder.engine.workspace import clean_relative
 from scaffolder.templating.files import open_folder, write_file
 
 DEFAULT_CATALOG_PATH = "/catalog-info.yaml"
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def catalog_info_url(data: dict) -> str:
@@ -38,8 +35,7 @@ def location_of(url: str) -> tuple[str, str]:
     """``(type, target)`` of the location to register; files only from publish:git's working copies."""
     if url.startswith("file:"):
         path = posixpath.normpath(url[len("file:") :])
-        root = os.path.realpath(settings.SCAFFOLDER_GIT_CHECKOUT_DIR)
-        if not os.path.isabs(path) or not _inside(os.path.realpath(path), root):
+        if not os.path.isabs(path) or not resolves_inside(path, settings.SCAFFOLDER_GIT_CHECKOUT_DIR):
             raise ActionError("catalog:register reads files on the server only from SCAFFOLDER_GIT_CHECKOUT_DIR")
         return LocationType.FILE, path
     if urlsplit(url).scheme in ("http", "https"):

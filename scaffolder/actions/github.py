@@ -1,30 +1,30 @@
 """GitHub for golden paths: the PyGithub client, GitHub URLs, errors worded for people, and the
 ``github:actions:dispatch`` action.
 
-The client talks to ``SCAFFOLDER_GITHUB_API_URL`` (github.com, GitHub Enterprise Server, or the test fake)
-with ``SCAFFOLDER_GITHUB_TOKEN``, or with the step's own ``token`` input (a secret of the task).
+The client (:mod:`portal.integrations.github`'s) talks to ``SCAFFOLDER_GITHUB_API_URL``, else ``GITHUB_API_URL``
+(github.com, GitHub Enterprise Server, or the test fake), with ``SCAFFOLDER_GITHUB_TOKEN``, else the shared
+credentials (``GITHUB_TOKEN`` or the GitHub App), or with the step's own ``token`` input (a secret of the task).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import github
-import requests
-import urllib3
-from django.conf import settings
-from github import Auth, BadCredentialsException, GithubException, GithubRetry, UnknownObjectException
+from github import GithubException, UnknownObjectException
 
+from portal.integrations import github as integration
 from scaffolder.actions.registry import Action, ActionError, object_schema, register
 from scaffolder.engine.context import ActionContext
 from scaffolder.templating.filters import parse_repo_url
 
-TIMEOUT = 30
+#: The app whose ``SCAFFOLDER_GITHUB_*`` settings override the shared ones.
+APP = "scaffolder"
+TIMEOUT = integration.DEFAULT_TIMEOUT
 _TREE_URL = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:tree|blob)/(?P<ref>[^/]+)(?:/(?P<path>.*))?$")
-NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+NETWORK_ERRORS = integration.NETWORK_ERRORS
 
 
 @dataclass(frozen=True)
@@ -45,18 +45,13 @@ class GitHubPath:
         return f"https://{self.host}/{self.owner}/{self.repo}/{mode}/{self.ref}/{self.path}".rstrip("/")
 
 
-def hosts() -> set[str]:
+def hosts() -> frozenset[str]:
     """Web hosts of the configured GitHub: github.com, and the Enterprise host of an ``/api/v3`` URL."""
-    found = {"github.com"}
-    api = urlsplit(settings.SCAFFOLDER_GITHUB_API_URL)
-    if api.hostname and api.path.rstrip("/").endswith("/api/v3"):
-        found.add(api.hostname.lower())
-    return found
+    return integration.hosts(APP)
 
 
 def is_github_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme == "https" and (parts.hostname or "").lower() in hosts()
+    return integration.is_github_url(url, APP, schemes=("https",))
 
 
 def parse_url(url: str) -> GitHubPath:
@@ -86,47 +81,43 @@ def repo_of(repo_url: str) -> tuple[str, str, str]:
 
 
 def token_for(ctx: ActionContext) -> str:
-    token = ctx.input.get("token") or settings.SCAFFOLDER_GITHUB_TOKEN
+    """The step's ``token`` input, else the configured token (a GitHub App's installation token)."""
+    token = ctx.input.get("token")
+    if token:
+        return token
+    try:
+        token = integration.access_token(APP, timeout=TIMEOUT)
+    except integration.ERRORS as error:
+        raise failure(error, "getting a token of the GitHub App") from None
     if not token:
         raise ActionError("no GitHub token: set SCAFFOLDER_GITHUB_TOKEN (or give the step a token input)")
     return token
 
 
-@functools.lru_cache(maxsize=8)
-def _client(base_url: str, token: str) -> github.Github:
-    return github.Github(
-        base_url=base_url,
-        auth=Auth.Token(token) if token else None,
-        timeout=TIMEOUT,
-        retry=GithubRetry(total=2, connect=0, read=0, backoff_factor=0.5),
-        seconds_between_requests=None,
-        per_page=100,
-        lazy=True,
-    )
-
-
 def client(token: str | None = None) -> github.Github:
-    token = settings.SCAFFOLDER_GITHUB_TOKEN if token is None else token
-    return _client(settings.SCAFFOLDER_GITHUB_API_URL, token)
+    """A client with ``token``; with the configured credentials when it is None."""
+    return integration.client(APP, token=token, timeout=TIMEOUT)
+
+
+def _credentials_hint() -> str:
+    source = integration.credentials(APP).source
+    if source == "GITHUB_APP_ID":
+        return "check the GitHub App: GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_INSTALLATION_ID"
+    return f"check {source or 'SCAFFOLDER_GITHUB_TOKEN'}"
 
 
 def failure(error: Exception, what: str) -> ActionError:
     """A GitHub or network error as a message for the task's page."""
     if isinstance(error, ActionError):
         return error
-    if isinstance(error, BadCredentialsException):
-        return ActionError(f"{what}: GitHub refused the token (check SCAFFOLDER_GITHUB_TOKEN)")
-    if isinstance(error, UnknownObjectException):
+    found = integration.classify(error)
+    if found.kind == integration.BAD_CREDENTIALS:
+        return ActionError(f"{what}: GitHub refused the token ({_credentials_hint()})")
+    if found.kind == integration.NOT_FOUND:
         return ActionError(f"{what}: not found on GitHub, or the token may not see it")
-    if isinstance(error, GithubException):
-        data = error.data if isinstance(error.data, dict) else {}
-        details = [str(data.get("message") or "")]
-        details += [str(item.get("message") or "") for item in data.get("errors") or [] if isinstance(item, dict)]
-        text = "; ".join(detail for detail in details if detail)
-        return ActionError(f"{what}: GitHub answered {error.status}" + (f" ({text})" if text else ""))
-    return ActionError(
-        f"{what}: cannot reach GitHub at {settings.SCAFFOLDER_GITHUB_API_URL} ({type(error).__name__}); try again"
-    )
+    if found.kind == integration.ANSWERED:
+        return ActionError(f"{what}: {found.answered}")
+    return ActionError(f"{what}: cannot reach GitHub at {integration.api_url(APP)} ({found.error_name}); try again")
 
 
 def find_repo(gh: github.Github, owner: str, name: str):
@@ -175,7 +166,7 @@ register(
                     "additionalProperties": {"type": ["string", "number", "boolean"]},
                     "description": "Inputs of the workflow",
                 },
-                "token": {"type": "string", "description": "A GitHub token (default: SCAFFOLDER_GITHUB_TOKEN)"},
+                "token": {"type": "string", "description": "A GitHub token (default: the configured one)"},
             },
             ["repoUrl", "workflowId", "branchOrTagName"],
         ),

@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from github import GithubException
 
+from portal.integrations import github as integration
+from portal.paths import is_inside, resolves_inside
 from scaffolder.actions import github as gh
 from scaffolder.actions import gitops
 from scaffolder.actions.registry import Action, ActionError, object_schema, register
@@ -24,10 +26,6 @@ _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
 _SCP = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")
 _NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CATALOG_FILE = "catalog-info.yaml"
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _local_default(name: str) -> Path:
@@ -63,8 +61,7 @@ def remote_of(ctx: ActionContext) -> tuple[str, Path | None]:
     path = Path(unquote(urlsplit(value).path)) if scheme is not None else None
     if path is None:
         path = Path(value) if value.startswith("/") else _local_default(value)
-    root = os.path.realpath(settings.SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR)
-    if not _inside(os.path.realpath(path), root):
+    if not resolves_inside(path, settings.SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR):
         raise ActionError("publish:git pushes to local repositories only inside SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR")
     return f"file://{path}", path
 
@@ -89,7 +86,8 @@ def _ensure_bare(path: Path, branch: str) -> None:
 def _checkout(bare: Path, branch: str) -> Path:
     """The working copy of a local bare repository (what catalog:register reads), brought up to date."""
     root = Path(settings.SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR)
-    relative = bare.relative_to(root) if _inside(str(bare), str(root)) else Path(bare.name)
+    normal = Path(os.path.abspath(bare))
+    relative = normal.relative_to(root) if is_inside(normal, root) else Path(bare.name)
     checkout = Path(settings.SCAFFOLDER_GIT_CHECKOUT_DIR, relative.parent, relative.name.removesuffix(".git"))
     env = gitops.environment()
     base = ["--git-dir", str(checkout / ".git"), "--work-tree", str(checkout)]
@@ -162,7 +160,7 @@ def _create(ctx: ActionContext, client, owner: str, name: str):
 
 def _clone_url(repo) -> str:
     url = repo.clone_url
-    api_scheme = urlsplit(settings.SCAFFOLDER_GITHUB_API_URL).scheme
+    api_scheme = urlsplit(integration.api_url(gh.APP)).scheme
     if urlsplit(url).scheme not in ("https", api_scheme):
         raise ActionError(f"GitHub gave the clone URL {url}, which Atrium does not push a token to")
     return url
@@ -279,7 +277,7 @@ register(
                 "protectEnforceAdmins": {"type": "boolean"},
                 "requiredApprovingReviewCount": {"type": "integer", "minimum": 0, "maximum": 6},
                 "requireCodeOwnerReviews": {"type": "boolean"},
-                "token": {"type": "string", "description": "A GitHub token (default: SCAFFOLDER_GITHUB_TOKEN)"},
+                "token": {"type": "string", "description": "A GitHub token (default: the configured one)"},
                 **_COMMON,
             },
             ["repoUrl"],

@@ -18,12 +18,18 @@ from typing import TYPE_CHECKING
 
 from jsonschema import Draft7Validator
 
+from portal.runs import PermanentError, TransientError
+
 if TYPE_CHECKING:
     from scaffolder.engine.context import ActionContext
 
 
-class ActionError(Exception):
+class ActionError(PermanentError):
     """A failure of an action, with a message to show the user (it is redacted before it is stored)."""
+
+
+class TransientActionError(TransientError):
+    """A failure that may pass (GitHub answering 503, a timeout): the engine retries the step with backoff."""
 
 
 @dataclass(frozen=True)

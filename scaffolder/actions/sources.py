@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from github import GithubException
 
+from portal.paths import resolves_inside
 from scaffolder.actions import github as gh
 from scaffolder.actions.registry import ActionError
 from scaffolder.engine.context import ActionContext
@@ -38,10 +39,6 @@ def _location(template: dict) -> str:
     return location if isinstance(location, str) else ""
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 def resolve(template: dict, url: str) -> Path | gh.GitHubPath:
     """A local path (inside the template's folder) or a place on GitHub, or :class:`ActionError`."""
     url = (url or "").strip()
@@ -57,7 +54,7 @@ def resolve(template: dict, url: str) -> Path | gh.GitHubPath:
     if location.startswith("file:"):
         base = os.path.dirname(location[len("file:") :])
         target = os.path.normpath(os.path.join(base, url))
-        if not _inside(os.path.realpath(target), os.path.realpath(base)):
+        if not resolves_inside(target, base):
             raise ActionError(f"{url} leaves the template's folder")
         return Path(target)
     if location.startswith("url:") and gh.is_github_url(location[len("url:") :]):

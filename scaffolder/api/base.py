@@ -7,6 +7,7 @@ import uuid
 from rest_framework import exceptions, status
 from rest_framework.views import APIView
 
+from portal import params
 from portal.api.errors import backstage_exception_handler
 from scaffolder import services
 from scaffolder.models import Task
@@ -38,13 +39,13 @@ def visible_task(request, task_id: str) -> Task:
 
 
 def int_param(request, name: str, default: int, *, maximum: int | None = None) -> int:
-    raw = (request.query_params.get(name) or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise exceptions.ValidationError({name: "must be a whole number of at least 0."})
-    value = int(raw)
-    return min(value, maximum) if maximum is not None else value
+    """The whole number of parameter ``name`` (``default`` when absent), capped to ``maximum``; 400 otherwise."""
+    try:
+        return params.integer(name, request.query_params.get(name), default, cap=maximum)
+    except params.ParamError as error:
+        if error.problem == params.TOO_LARGE:
+            raise exceptions.ValidationError({name: f"must be at most {params.MAX_INTEGER}."}) from None
+        raise exceptions.ValidationError({name: "must be a whole number of at least 0."}) from None
 
 
 def many(request, name: str) -> list[str]:

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from catalog.model.refs import DEFAULT_NAMESPACE, RefError, parse_ref
 from catalog.model.validation import validate_entity
 from catalog.models import Entity
+from portal.api_schema import ErrorResponseSerializer
 from scaffolder import services
 from scaffolder.api import serializers as s
 from scaffolder.api.base import ScaffolderView, Timeout
@@ -116,9 +117,9 @@ class DryRunView(ScaffolderView):
         responses={
             200: s.DryRunResultSerializer,
             400: s.ValidationErrorsSerializer,
-            401: s.ErrorResponseSerializer,
-            403: s.ErrorResponseSerializer,
-            504: s.ErrorResponseSerializer,
+            401: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+            504: ErrorResponseSerializer,
         },
     )
     def post(self, request):

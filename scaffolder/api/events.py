@@ -16,10 +16,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from portal.models.runs import TERMINAL_RUN_STATUSES, Run, RunEvent
 from scaffolder.api import serializers as s
 from scaffolder.api.base import ScaffolderView, int_param, visible_task
 from scaffolder.api.views import NOT_FOUND, TAGS, TASK_ID
-from scaffolder.models import TERMINAL_TASK_STATUSES, Task, TaskEvent
 
 AFTER = OpenApiParameter("after", int, description="Events with a larger id only.")
 #: Events in one answer (or one read of the stream) at most.
@@ -31,11 +31,11 @@ KEEP_ALIVE_SECONDS = 15
 
 
 def _new_events(task_id, after: int) -> list:
-    return list(TaskEvent.objects.filter(task_id=task_id, id__gt=after).order_by("id")[:MAX_EVENTS])
+    return list(RunEvent.objects.filter(run_id=task_id, id__gt=after).order_by("id")[:MAX_EVENTS])
 
 
 def _ended(task_id) -> bool:
-    return Task.objects.filter(pk=task_id, status__in=TERMINAL_TASK_STATUSES).exists()
+    return Run.objects.filter(pk=task_id, status__in=TERMINAL_RUN_STATUSES).exists()
 
 
 class TaskEventsView(ScaffolderView):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from scaffolder.models import EventType, TaskStatus
+from scaffolder.services import backstage_body
 
 # --- building responses ---------------------------------------------------------------------------
 
@@ -35,7 +36,7 @@ def task_data(task) -> dict:
     return {
         "id": str(task.pk),
         "spec": task_spec(task),
-        "status": task.status,
+        "status": task.task_status,
         "createdAt": _iso(task.created),
         "lastHeartbeatAt": _iso(task.heartbeat),
         "createdBy": (creator.get_username() if creator is not None else ""),
@@ -46,8 +47,8 @@ def event_data(event) -> dict:
     """Backstage's SerializedTaskEvent."""
     return {
         "id": event.pk,
-        "taskId": str(event.task_id),
-        "body": event.body if isinstance(event.body, dict) else {},
+        "taskId": str(event.run_id),
+        "body": backstage_body(event.body),
         "type": event.type,
         "createdAt": _iso(event.created),
     }
@@ -88,38 +89,6 @@ class TaskStatusField(serializers.CharField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("help_text", f"One of: {', '.join(TaskStatus.values)}.")
         super().__init__(**kwargs)
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    message = serializers.CharField()
-
-    class Meta:
-        ref_name = "ScaffolderErrorDetail"
-
-
-class ErrorRequestSerializer(serializers.Serializer):
-    method = serializers.CharField()
-    url = serializers.CharField()
-
-    class Meta:
-        ref_name = "ScaffolderErrorRequest"
-
-
-class ErrorStatusSerializer(serializers.Serializer):
-    statusCode = serializers.IntegerField()
-
-    class Meta:
-        ref_name = "ScaffolderErrorStatus"
-
-
-class ErrorResponseSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-    request = ErrorRequestSerializer()
-    response = ErrorStatusSerializer()
-
-    class Meta:
-        ref_name = "ScaffolderErrorResponse"
 
 
 class ParameterStepSerializer(serializers.Serializer):

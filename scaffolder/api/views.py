@@ -16,16 +16,17 @@ from rest_framework.response import Response
 from catalog.model.refs import RefError, parse_ref
 from catalog.models import Entity
 from portal.api.errors import Conflict
+from portal.api_schema import ErrorResponseSerializer
 from portal.permissions import can
 from scaffolder import services
 from scaffolder.actions.registry import all_actions
 from scaffolder.api import serializers as s
 from scaffolder.api.base import ScaffolderView, int_param, many, visible_task
-from scaffolder.models import TaskStatus
+from scaffolder.models import RUN_STATUS, TaskStatus
 
 TAGS = ["scaffolder"]
-ERRORS = {400: s.ErrorResponseSerializer, 401: s.ErrorResponseSerializer, 403: s.ErrorResponseSerializer}
-NOT_FOUND = {**ERRORS, 404: s.ErrorResponseSerializer}
+ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer}
+NOT_FOUND = {**ERRORS, 404: ErrorResponseSerializer}
 TASK_ID = [OpenApiParameter("taskId", str, OpenApiParameter.PATH)]
 #: ``GET /tasks``: page size without ``limit``, and the largest page.
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
@@ -155,7 +156,7 @@ class TasksView(ScaffolderView):
         if unknown:
             raise exceptions.ValidationError({"status": f"{', '.join(unknown)}: not a task status."})
         if statuses:
-            tasks = tasks.filter(status__in=statuses)
+            tasks = tasks.filter(status__in=[RUN_STATUS[value] for value in statuses])
         limit = int_param(request, "limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
         offset = int_param(request, "offset", 0)
         ordered = tasks.select_related("created_by").defer("secrets_encrypted", "files")
@@ -177,9 +178,9 @@ class TasksView(ScaffolderView):
         responses={
             201: s.TaskIdSerializer,
             400: s.ValidationErrorsSerializer,
-            401: s.ErrorResponseSerializer,
-            403: s.ErrorResponseSerializer,
-            404: s.ErrorResponseSerializer,
+            401: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
         },
     )
     def post(self, request):
@@ -225,14 +226,14 @@ class CancelTaskView(ScaffolderView):
         description="409 when it has already ended.",
         request=None,
         parameters=TASK_ID,
-        responses={200: s.CancelResponseSerializer, **NOT_FOUND, 409: s.ErrorResponseSerializer},
+        responses={200: s.CancelResponseSerializer, **NOT_FOUND, 409: ErrorResponseSerializer},
     )
     def post(self, request, taskId: str):
         task = visible_task(request, taskId)
         if not can(request.user, "scaffolder.cancel_task", task):
             raise exceptions.PermissionDenied("Only who started a task, or an administrator, may cancel it.")
         if not services.cancel_task(request.user, task):
-            raise Conflict(f"The task has already ended ({task.status}).")
+            raise Conflict(f"The task has already ended ({task.task_status}).")
         return Response({"status": TaskStatus.CANCELLED})
 
 
@@ -251,18 +252,18 @@ class RetryTaskView(ScaffolderView):
         responses={
             201: s.TaskIdSerializer,
             400: s.ValidationErrorsSerializer,
-            401: s.ErrorResponseSerializer,
-            403: s.ErrorResponseSerializer,
-            404: s.ErrorResponseSerializer,
-            409: s.ErrorResponseSerializer,
+            401: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
         },
     )
     def post(self, request, taskId: str):
         task = visible_task(request, taskId)
         if not can(request.user, "scaffolder.retry_task", task):
             raise exceptions.PermissionDenied("Only who started a task, or an administrator, may retry it.")
-        if task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
-            raise Conflict(f"Only a failed or cancelled task can be retried; this one is {task.status}.")
+        if task.status not in services.RETRIABLE:
+            raise Conflict(f"Only a failed or cancelled task can be retried; this one is {task.task_status}.")
         payload = s.RetryRequestSerializer(data=request.data or {})
         payload.is_valid(raise_exception=True)
         try:

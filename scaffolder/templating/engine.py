@@ -16,7 +16,6 @@ the sandbox process (:mod:`.sandbox`), which the task engine must use for templa
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -27,6 +26,8 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from portal.redaction import redact
 
 from .filters import build_filters
 from .limits import LimitExceeded, current_limits, memory_message, value_message
@@ -293,15 +294,6 @@ def secret_values(context: Mapping[str, Any]) -> list[str]:
     if isinstance(environment_part, Mapping):
         collect(environment_part.get("secrets"))
     return sorted({value for value in found if value}, key=len, reverse=True)
-
-
-def redact(message: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value (as is, JSON-escaped or repr-escaped) in a message with ``***``."""
-    for secret in secrets:
-        for form in {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}:
-            if form:
-                message = message.replace(form, "***")
-    return message
 
 
 def describe(error: BaseException) -> str:

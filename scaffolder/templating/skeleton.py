@@ -154,6 +154,8 @@ def _link_text(source_path: str, entry_depth: int, output_depth: int) -> str:
 
 
 def _inside(path: str, folder: str) -> bool:
+    # portal.paths.is_inside, for paths made absolute already: the sandbox's process imports nothing outside
+    # scaffolder.templating (importing portal would start Celery and Django there), so the check stays here.
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 

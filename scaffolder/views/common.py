@@ -13,17 +13,15 @@ from catalog.models import Entity
 from portal.permissions import is_admin
 from scaffolder import services
 from scaffolder.forms.pickers import entity_url, short_ref
-from scaffolder.models import StepStatus, Task, TaskStatus
+from scaffolder.models import RunStatus, StepStatus, Task
 
-#: Badge classes of the shell (atrium.css) by task and step status.
+#: Badge classes of the shell (atrium.css) by task and step status (the run engine's names).
 STATUS_BADGES = {
-    TaskStatus.OPEN: "badge",
-    TaskStatus.PROCESSING: "badge badge-running",
-    TaskStatus.COMPLETED: "badge badge-ok",
-    TaskStatus.FAILED: "badge badge-danger",
-    TaskStatus.CANCELLED: "badge badge-warn",
-    StepStatus.PENDING: "badge",
-    StepStatus.RUNNING: "badge badge-running",
+    RunStatus.PENDING: "badge",
+    RunStatus.RUNNING: "badge badge-running",
+    RunStatus.SUCCEEDED: "badge badge-ok",
+    RunStatus.FAILED: "badge badge-danger",
+    RunStatus.CANCELLED: "badge badge-warn",
     StepStatus.SKIPPED: "badge",
 }
 

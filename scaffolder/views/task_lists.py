@@ -14,7 +14,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.shortcuts import render
 
 from scaffolder import services
-from scaffolder.models import TaskStatus
+from scaffolder.models import RUN_STATUS, TASK_STATUS, TaskStatus
 from scaffolder.views.common import badge, can_see_all_tasks, duration, tabs, task_title
 
 PAGE_SIZE = 50
@@ -29,9 +29,12 @@ def _page_number(request) -> int:
 
 def _listing(request, tasks, *, everyone: bool):
     statuses = [status for status in request.GET.getlist("status") if status in TaskStatus.values]
-    counts = dict(tasks.order_by().values_list("status").annotate(n=Count("id")))
+    counts = {
+        TASK_STATUS.get(status, status): n
+        for status, n in tasks.order_by().values_list("status").annotate(n=Count("run_ptr"))
+    }
     total = sum(counts.values())
-    shown = tasks.filter(status__in=statuses) if statuses else tasks
+    shown = tasks.filter(status__in=[RUN_STATUS[status] for status in statuses]) if statuses else tasks
     matching = sum(counts.get(status, 0) for status in statuses) if statuses else total
     pages = max(1, -(-matching // PAGE_SIZE))
     page = min(_page_number(request), pages)

@@ -21,13 +21,13 @@ from scaffolder import services
 from scaffolder.forms.pickers import entity_url
 from scaffolder.forms.schema import pages_of
 from scaffolder.forms.state import FormState, dump
-from scaffolder.models import StepStatus, TaskStatus
+from scaffolder.models import RunStatus, StepStatus
 from scaffolder.views import dryrun, markdown
 from scaffolder.views.common import badge, duration, tabs, task_or_404, task_title, template_url
 
 #: Events sent by one poll at most (the next poll takes the rest).
 EVENTS_PER_POLL = 500
-RETRIABLE = (TaskStatus.FAILED, TaskStatus.CANCELLED)
+RETRIABLE = services.RETRIABLE
 
 
 def retry_secrets(task) -> list[dict]:
@@ -42,7 +42,7 @@ def event_row(event, names: dict[str, str]) -> dict:
     body = event.body if isinstance(event.body, dict) else {}
     step = body.get("stepId") if isinstance(body.get("stepId"), str) else ""
     level = body.get("level") if body.get("level") in ("warning", "error") else ""
-    if body.get("status") == "failed" or (event.type == "completion" and body.get("status") == TaskStatus.FAILED):
+    if body.get("status") == StepStatus.FAILED:
         level = "error"
     return {
         "id": event.pk,
@@ -58,11 +58,11 @@ def step_rows(task, steps) -> list[dict]:
     now = timezone.now()
     return [
         {
-            "id": step.step_id,
+            "id": step.key,
             "name": step.name,
             "action": step.action,
             "status": step.status,
-            "label": step.get_status_display(),
+            "label": "Completed" if step.status == StepStatus.SUCCEEDED else step.get_status_display(),
             "badge": badge(step.status),
             "duration": duration(step.started, step.completed or (now if step.status == StepStatus.RUNNING else None)),
             "error": step.error,
@@ -96,7 +96,7 @@ def _texts(task) -> list[dict]:
 
 def live_context(task) -> dict:
     steps = list(task.steps.all())
-    names = {step.step_id: step.name for step in steps}
+    names = {step.key: step.name for step in steps}
     return {
         "task": task,
         "status_badge": badge(task.status),
@@ -121,8 +121,8 @@ def task_page(request, pk):
         and not task.cancel_requested,
         can_retry=can(request.user, "scaffolder.retry_task", task) and task.status in RETRIABLE and not task.dry_run,
         retry_secrets=retry_secrets(task) if task.status in RETRIABLE else [],
-        links=_links(task) if task.status == TaskStatus.COMPLETED else [],
-        texts=_texts(task) if task.status == TaskStatus.COMPLETED else [],
+        links=_links(task) if task.status == RunStatus.SUCCEEDED else [],
+        texts=_texts(task) if task.status == RunStatus.SUCCEEDED else [],
     )
     if task.dry_run and task.is_terminal:
         context["dry_run"] = _dry_run(request, task)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog import services as catalog_services
-from scaffolder.models import Task, TaskStatus
+from scaffolder.models import RunStatus, Task
 from tests.browser.test_shell import sign_in
 from tests.catalog.test_ui_support import load_examples
 from tests.conftest import PASSWORD, make_user
@@ -143,7 +143,7 @@ def test_create_a_python_library_from_its_golden_path(
     )
     shots(page, "task-completed")
     task = Task.objects.get(dry_run=False)
-    assert task.status == TaskStatus.COMPLETED
+    assert task.status == RunStatus.SUCCEEDED
     assert [repo["name"] for repo in world["fake"].created] == ["billing-client"]
     result.get_by_role("link", name="Open in catalog").click()
     page.wait_for_url(f"{base}/catalog/component/default/billing-client")
@@ -165,9 +165,9 @@ def test_create_pages_in_both_themes_and_on_a_phone(browser, live_server, world,
     phone = width < 600
     options = {"viewport": {"width": width, "height": 844 if phone else 900}, "color_scheme": scheme}
     context, page = open_page(browser, console_errors, is_mobile=phone, **options)
-    failed = make_task(world["user"], status=TaskStatus.FAILED, error="Step Publish to GitHub failed: Bad credentials")
+    failed = make_task(world["user"], status=RunStatus.FAILED, error="Step Publish to GitHub failed: Bad credentials")
     output = {**dry_run_output(), "links": [{"title": "Repository", "url": "https://github.com/acme/billing-client"}]}
-    tried = make_task(world["user"], status=TaskStatus.COMPLETED, dry_run=True, output=output)
+    tried = make_task(world["user"], status=RunStatus.SUCCEEDED, dry_run=True, output=output)
     sign_in(page, base, "janelle-dawe@example.com", PASSWORD)
     page.get_by_role("heading", level=1).filter(has_text="Janelle").wait_for()
     prefix = f"{'phone' if phone else 'desktop'}-{scheme}"

@@ -6,7 +6,7 @@ import json
 
 from catalog.models import Entity, Relation, SearchEntry
 from portal import tokens
-from portal.models import Job
+from portal.models import Run
 from tests.catalog.api_support import EXAMPLE_REFS, example, generated_ref
 from tests.conftest import make_user
 
@@ -286,7 +286,7 @@ def test_refresh_queues_a_refresh_of_the_entity_location(tmp_path, settings, sig
     response = post_json(signed_in, f"{API}/refresh", {"entityRef": "component:default/search"})
 
     assert (response.status_code, response.content) == (200, b"")
-    assert list(Job.objects.values_list("name", "object_id", "status", "user_id")) == [
+    assert list(Run.objects.values_list("kind", "object_id", "status", "created_by_id")) == [
         ("catalog.refresh_location", str(location.pk), "pending", user.pk)
     ]
 
@@ -301,7 +301,7 @@ def test_refresh_of_an_unknown_or_malformed_ref(signed_in):
     )
     assert malformed.status_code == 400
     assert malformed.json()["error"]["message"].startswith('Entity reference "nothing" has no kind')
-    assert not Job.objects.exists()
+    assert not Run.objects.exists()
 
 
 # --- validate-entity ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from catalog import services
 from catalog.models import Entity, Location, LocationError
 from portal import tokens
-from portal.models import Job
+from portal.models import Run
 from tests.catalog.api_support import EXAMPLE_REFS, SHOP, example, generated_ref, ingest
 from tests.conftest import make_user
 
@@ -112,7 +112,7 @@ def test_post_registers_the_location_and_queues_its_refresh(tmp_path, settings, 
     location = Location.objects.get(target=str(tmp_path / "catalog-info.yaml"))
     assert (response.status_code, response.json()) == (201, {"location": location_json(location), "entities": []})
     assert (location.type, location.created_by, location.managed) == ("file", user, False)
-    assert list(Job.objects.values_list("name", "object_id", "status")) == [
+    assert list(Run.objects.values_list("kind", "object_id", "status")) == [
         ("catalog.refresh_location", str(location.pk), "pending")
     ]
 
@@ -137,7 +137,7 @@ def test_post_of_a_registered_location_answers_409_or_refreshes_it(tmp_path, set
         {"location": location_json(location), "entities": [], "exists": True},
     )
     assert Location.objects.filter(target=location.target).count() == 1
-    assert list(Job.objects.values_list("object_id", flat=True)) == [str(location.pk)]
+    assert list(Run.objects.values_list("object_id", flat=True)) == [str(location.pk)]
 
 
 def test_dry_run_says_what_would_be_added_and_writes_nothing(tmp_path, settings, client, user):
@@ -168,7 +168,7 @@ def test_dry_run_says_what_would_be_added_and_writes_nothing(tmp_path, settings,
         "owner": "team-b",
         "dependsOn": ["component:payments"],
     }
-    assert (Location.objects.count(), Entity.objects.count(), Job.objects.count()) == (before, 0, 0)
+    assert (Location.objects.count(), Entity.objects.count(), Run.objects.count()) == (before, 0, 0)
 
 
 def test_dry_run_of_a_location_with_errors_answers_400(tmp_path, settings, signed_in):
@@ -218,7 +218,7 @@ def test_post_with_a_read_only_token_is_denied_and_creates_nothing(tmp_path, set
         403,
         {"name": "NotAllowedError", "message": "A read-only API token cannot change anything."},
     )
-    assert (Location.objects.count(), Job.objects.count()) == (before, 0)
+    assert (Location.objects.count(), Run.objects.count()) == (before, 0)
 
 
 def test_post_anonymously_answers_401(client, db):

@@ -149,6 +149,25 @@ def test_full_entities_with_relations_by_default(tmp_path, settings, signed_in):
     ]
 
 
+def test_numbers_beyond_64_bits_answer_400_not_a_server_error(signed_in, db):
+    huge = str(2**63)
+    after = base64.b64encode(json.dumps({"limit": 2, "offset": 2**64}).encode()).decode()
+
+    assert message(signed_in.get(f"{API}/entities?offset={huge}")) == (
+        400,
+        "offset must be at most 9223372036854775807.",
+    )
+    assert message(signed_in.get(f"{API}/entities/by-query?limit={'9' * 5000}")) == (
+        400,
+        "limit must be at most 9223372036854775807.",
+    )
+    assert message(signed_in.get(f"{API}/entities", {"after": after})) == (
+        400,
+        "Malformed after cursor, offset was not a number.",
+    )
+    assert signed_in.get(f"{API}/entities?offset={2**63 - 1}&limit=5").json() == []
+
+
 def test_bad_parameters_answer_400_with_the_reason(signed_in, db):
     not_json = base64.b64encode(b"[1, 2]").decode()
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Entity, Location
-from portal.models import Job
+from portal.models import Run
 from tests.catalog.ingest_helpers import component, register, write
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_import_with_wait_reads_the_file_here_and_prints_counts_and_every_error_
         "expected a string of 1-63 characters of [a-zA-Z0-9], separated by [-_.]",
         f"  {path}:44: [parse] YAML: the key 'type' appears twice (column 3)",
     ]
-    assert Job.objects.count() == 0
+    assert Run.objects.count() == 0
 
 
 def test_import_of_a_relative_path_registers_its_absolute_path_and_queues_a_refresh(monkeypatch):
@@ -54,7 +54,7 @@ def test_import_of_a_relative_path_registers_its_absolute_path_and_queues_a_refr
     location = Location.objects.get(target=str(DATA / "groups" / "org.yaml"))
     assert location.type == "file"
     assert output.splitlines()[0] == f"Registered file:{DATA / 'groups' / 'org.yaml'} (id {location.pk})."
-    assert Job.objects.get().params == {"location_id": str(location.pk)}
+    assert Run.objects.get().params == {"location_id": str(location.pk)}
     assert Entity.objects.count() == 0
 
 
@@ -97,15 +97,15 @@ def test_refresh_with_wait_refreshes_the_given_locations_here():
     output = run("catalog_refresh", str(location.pk), "--wait")
 
     assert output.splitlines()[0] == f"file:{DATA / 'groups' / 'org.yaml'} — 2 entities, status ok"
-    assert Job.objects.count() == 0
+    assert Run.objects.count() == 0
 
 
-def test_refresh_all_queues_the_refresh_all_job():
+def test_refresh_all_queues_the_refresh_all_run():
     output = run("catalog_refresh", "--all")
 
-    job = Job.objects.get()
-    assert job.name == "catalog.refresh_all"
-    assert output == f"Refresh of every location queued as job {job.pk}.\n"
+    refresh = Run.objects.get()
+    assert refresh.kind == "catalog.refresh_all"
+    assert output == f"Refresh of every location queued as run {refresh.pk}.\n"
 
 
 def test_refresh_without_locations_or_of_an_unknown_one_is_an_error():

@@ -7,8 +7,8 @@ import pytest
 from catalog import services
 from catalog.ingest import github
 from catalog.models import Entity, LocationError, LocationStatus
-from portal import jobs
-from portal.models import Job
+from portal import runs
+from portal.models import Run
 from tests.catalog.ingest_helpers import component, location
 
 pytestmark = pytest.mark.django_db
@@ -119,24 +119,26 @@ def test_discovery_reads_each_repositorys_default_branch_skips_archived_and_fork
     # Given an organisation of five repositories, one without a catalog file, one archived, one fork
     _organisation(fake_github)
     loc = services.register_location(type="github-discovery", target="https://github.com/acme", refresh=False)
-    job = services.refresh_location(loc)
+    refresh = services.refresh_location(loc)
 
-    # When its refresh job runs
-    outcome = jobs.execute(job.pk)
+    # When its refresh run runs
+    outcome = runs.execute(refresh.pk)
 
-    # Then the two regular repositories with a file are imported, and the job log says what happened
-    job = Job.objects.get(pk=job.pk)
+    # Then the two regular repositories with a file are imported, and the run's log says what happened
+    refresh = Run.objects.get(pk=refresh.pk)
     assert outcome.status == "succeeded"
     assert refs(loc) == ["component:default/alpha", "component:default/tagged"]
-    messages = [line["message"] for line in job.log]
-    assert messages[1:6] == [
+    messages = [event.message for event in refresh.events.order_by("id")]
+    assert messages == [
+        "Beginning step Read the location",
         "Reading github-discovery location https://github.com/acme",
         "Discovery: 3 repositories, 1 without a catalog file (skipped).",
         "Sources: 2 read, 0 unchanged (skipped), 0 could not be read.",
         "Entities: 2 added, 0 updated, 0 moved, 0 unchanged, 0 orphaned.",
-        "Succeeded.",
+        "Finished step Read the location",
+        "Run completed with status: succeeded",
     ]
-    assert job.params == {"location_id": str(loc.pk)}
+    assert refresh.params == {"location_id": str(loc.pk)}
     tagged = Entity.objects.get(ref="component:default/tagged")
     assert tagged.body["metadata"]["annotations"]["backstage.io/managed-by-location"] == (
         "url:https://github.com/acme/tagged/blob/trunk/catalog-info.yaml"

@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import Location, Source
 from catalog.webhooks import signature_for
-from portal.models import Job
+from portal.models import Run
 
 pytestmark = [pytest.mark.django_db]
 
@@ -47,7 +47,7 @@ def url_location(target: str) -> Location:
 
 
 def queued() -> set[str]:
-    return set(Job.objects.filter(name="catalog.refresh_location").values_list("object_id", flat=True))
+    return set(Run.objects.filter(kind="catalog.refresh_location").values_list("object_id", flat=True))
 
 
 def test_a_push_refreshes_every_location_reading_the_pushed_branch_of_the_repository(client):
@@ -69,6 +69,7 @@ def test_a_push_refreshes_every_location_reading_the_pushed_branch_of_the_reposi
     assert response.status_code == 202
     assert queued() == {str(direct.pk), str(case.pk), str(discovery.pk), str(nested.pk)}
     assert sorted(response.json()["locations"]) == sorted(queued())
+    assert sorted(response.json()["runs"]) == sorted(str(pk) for pk in Run.objects.values_list("pk", flat=True))
 
 
 def test_a_push_to_another_branch_than_the_default_does_not_refresh_discovery(client):
@@ -76,8 +77,8 @@ def test_a_push_to_another_branch_than_the_default_does_not_refresh_discovery(cl
 
     response = deliver(client, "push", push(ref="refs/heads/feature"))
 
-    assert (response.status_code, response.json()["jobs"]) == (202, [])
-    assert Job.objects.count() == 0
+    assert (response.status_code, response.json()["runs"]) == (202, [])
+    assert Run.objects.count() == 0
 
 
 def test_a_tag_push_refreshes_nothing(client):
@@ -85,7 +86,7 @@ def test_a_tag_push_refreshes_nothing(client):
 
     response = deliver(client, "push", push(ref="refs/tags/v1.0.0"))
 
-    assert (response.status_code, Job.objects.count()) == (202, 0)
+    assert (response.status_code, Run.objects.count()) == (202, 0)
 
 
 @pytest.mark.parametrize(
@@ -98,13 +99,13 @@ def test_a_delivery_without_the_right_signature_is_refused_and_queues_nothing(cl
 
     assert response.status_code == 403
     assert response.json() == {"detail": "Missing or wrong X-Hub-Signature-256 signature."}
-    assert Job.objects.count() == 0
+    assert Run.objects.count() == 0
 
 
 def test_a_delivery_signed_with_another_secret_is_refused(client):
     response = deliver(client, "push", push(), secret="another-secret")
 
-    assert (response.status_code, Job.objects.count()) == (403, 0)
+    assert (response.status_code, Run.objects.count()) == (403, 0)
 
 
 def test_the_webhook_is_refused_while_no_secret_is_configured(client, settings):

@@ -7,7 +7,7 @@ import pytest
 
 from catalog import services
 from catalog.models import Entity, Location, LocationError
-from portal.models import AuditEntry, Job
+from portal.models import AuditEntry, Run
 from tests.catalog.test_ui_support import file_writer, load_file
 from tests.conftest import make_user
 
@@ -93,7 +93,7 @@ def test_refresh_now_queues_a_refresh_once(signed_in, locations):
 
     assert first.status_code == second.status_code == 302
     assert first["Location"] == f"/catalog/locations/{good.pk}"
-    assert list(Job.objects.filter(object_id=str(good.pk)).values_list("name", "status")) == [
+    assert list(Run.objects.filter(object_id=str(good.pk)).values_list("kind", "status")) == [
         ("catalog.refresh_location", "pending")
     ]
     page = signed_in.get("/catalog/health").content.decode()

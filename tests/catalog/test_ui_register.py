@@ -10,8 +10,8 @@ import pytest
 from django.db import models
 
 from catalog.models import Entity, Location, LocationError, Source
-from portal.jobs import execute
-from portal.models import AuditEntry, Job
+from portal.models import AuditEntry, Run, RunEvent, RunStep
+from portal.runs import execute
 from tests.catalog.test_ui_support import file_writer
 from tests.conftest import make_user
 from tests.fakes.server import LoopbackServer
@@ -31,7 +31,7 @@ kind: Component
 metadata: {name: broken}
 spec: {type: service}
 """
-TABLES: tuple[type[models.Model], ...] = (Location, Source, Entity, LocationError, Job, AuditEntry)
+TABLES: tuple[type[models.Model], ...] = (Location, Source, Entity, LocationError, Run, RunStep, RunEvent, AuditEntry)
 
 
 @pytest.fixture
@@ -90,8 +90,12 @@ def test_confirm_registers_the_location_and_queues_its_refresh(admin_client, des
     assert response["Location"] == f"/catalog/locations/{location.pk}"
     assert location.type == "file"
     assert location.created_by.email == "lead@example.com"
-    job = Job.objects.get(object_id=str(location.pk))
-    assert (job.name, job.status, job.user_id) == ("catalog.refresh_location", "pending", location.created_by_id)
+    refresh = Run.objects.get(object_id=str(location.pk))
+    assert (refresh.kind, refresh.status, refresh.created_by_id) == (
+        "catalog.refresh_location",
+        "pending",
+        location.created_by_id,
+    )
     assert Entity.objects.count() == 0  # read by a worker, not by the request
 
 
@@ -104,7 +108,7 @@ def test_the_location_page_polls_until_the_refresh_is_done_then_links_the_entiti
     assert f'hx-get="{url}?live=1" hx-trigger="every 1s" hx-swap="outerHTML"' in waiting
     assert "queued" in waiting
 
-    execute(Job.objects.get(object_id=str(location.pk)).pk)  # what the worker does
+    execute(Run.objects.get(object_id=str(location.pk)).pk)  # what the worker does
     live = admin_client.get(f"{url}?live=1", HTTP_HX_REQUEST="true").content.decode()
 
     assert live.startswith('<div id="location-live" class="stack wide" data-active="false">')

@@ -14,11 +14,10 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tests.fakes.server import LoopbackServer
+from tests.fakes.server import FakeServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -36,28 +35,17 @@ def git(*args: str, cwd: Path | None = None) -> str:
     return result.stdout.strip()
 
 
-class GitHttpServer:
+class GitHttpServer(FakeServer):
     def __init__(self, root: Path, *, token: str | None = None) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.token = token
         self.requests: list[GitRequest] = []
         self._lock = threading.Lock()
-        self._server = LoopbackServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__()
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> GitHttpServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def handler_class(self):
+        return _handler(self)
 
     # --- repositories ----------------------------------------------------------------------------
 
@@ -110,10 +98,7 @@ def _credentials(header: str) -> tuple[str, str] | None:
 
 
 def _handler(server: GitHttpServer):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            return
-
+    class Handler(QuietHandler):
         def _body(self) -> bytes:
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                 chunks = []

@@ -3,7 +3,9 @@
 Served: ``GET /orgs/{org}``, ``GET /orgs/{org}/repos`` (paginated with ``Link`` headers, at most
 ``page_size`` repositories a page whatever ``per_page`` asks), ``GET /repos/{owner}/{repo}``,
 ``GET /repos/{owner}/{repo}/contents/{path}?ref=`` (base64 content, left out above 1 MB as GitHub
-does) and ``GET /repos/{owner}/{repo}/git/blobs/{sha}``. Every request is recorded.
+does) and ``GET /repos/{owner}/{repo}/git/blobs/{sha}``; for a GitHub App added with :meth:`add_app`,
+``POST /app/installations/{id}/access_tokens``, which checks the App's JWT (RS256, signed with the App's
+key, issued by its id) and answers the installation's token. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import json
 import threading
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.server import LoopbackServer
+import jwt
+
+from tests.fakes.server import FakeServer, QuietHandler
 
 #: Above this size GitHub's contents API omits the content (encoding "none").
 CONTENTS_LIMIT = 1024 * 1024
@@ -40,6 +43,17 @@ class FakeRepo:
 
 
 @dataclass(frozen=True)
+class FakeApp:
+    """A GitHub App: its id, the public half of its key (PEM), and its installations' tokens."""
+
+    app_id: str
+    public_key: str
+    #: installation id → the token GitHub gives for it
+    installations: dict[int, str]
+    expires_at: str = "2099-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
 class Request:
     method: str
     path: str
@@ -47,28 +61,18 @@ class Request:
     authorization: str
 
 
-class FakeGitHub:
+class FakeGitHub(FakeServer):
     def __init__(self, *, page_size: int = 100) -> None:
         self.repos: dict[str, FakeRepo] = {}
         self.blobs: dict[str, bytes] = {}
         self.requests: list[Request] = []
         self.page_size = page_size
+        self.apps: dict[str, FakeApp] = {}
         self._lock = threading.Lock()
-        self._server = LoopbackServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__()
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def handler_class(self):
+        return _handler(self)
 
     # --- content -------------------------------------------------------------------------------
 
@@ -86,6 +90,29 @@ class FakeGitHub:
     def remove_file(self, full_name: str, path: str, *, ref: str | None = None) -> None:
         repo = self.repos[full_name.lower()]
         del repo.files[(ref or repo.default_branch, path.lstrip("/"))]
+
+    def add_app(self, app_id: str | int, public_key: str, installations: dict[int, str]) -> FakeApp:
+        app = FakeApp(str(app_id), public_key, dict(installations))
+        self.apps[app.app_id] = app
+        return app
+
+    def installation_token(self, authorization: str, installation_id: int) -> tuple[int, dict]:
+        """(status, body) of ``POST /app/installations/{id}/access_tokens`` with that Authorization header."""
+        scheme, _, signed = authorization.partition(" ")
+        if scheme != "Bearer" or not signed:
+            return 401, {"message": "A JSON web token could not be decoded"}
+        try:
+            issuer = str(jwt.decode(signed, options={"verify_signature": False}).get("iss", ""))
+            app = self.apps[issuer]
+            jwt.decode(
+                signed, app.public_key, algorithms=["RS256"], issuer=app.app_id, options={"require": ["exp", "iat"]}
+            )
+        except (KeyError, jwt.PyJWTError):
+            return 401, {"message": "A JSON web token could not be decoded"}
+        token = app.installations.get(installation_id)
+        if token is None:
+            return 404, {"message": "Not Found"}
+        return 201, {"token": token, "expires_at": app.expires_at, "permissions": {}, "repository_selection": "all"}
 
     def paths_requested(self) -> list[str]:
         return [request.path for request in self.requests]
@@ -127,10 +154,7 @@ class FakeGitHub:
 
 
 def _handler(fake: FakeGitHub):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # quiet
-            return
-
+    class Handler(QuietHandler):
         def _send(self, status: int, body, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode("utf-8")
             self.send_response(status)
@@ -166,6 +190,18 @@ def _handler(fake: FakeGitHub):
                 else:
                     content = base64.encodebytes(data).decode("ascii")
                     self._send(200, {"sha": segments[5], "size": len(data), "encoding": "base64", "content": content})
+            else:
+                self._not_found()
+
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            authorization = self.headers.get("Authorization", "")
+            with fake._lock:
+                fake.requests.append(Request("POST", parts.path, parse_qs(parts.query), authorization))
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            segments = parts.path.strip("/").split("/")
+            if segments[:2] == ["app", "installations"] and segments[3:] == ["access_tokens"] and segments[2].isdigit():
+                self._send(*fake.installation_token(authorization, int(segments[2])))
             else:
                 self._not_found()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.git_http import GitHttpServer
-from tests.fakes.github import FakeGitHub, FakeRepo, _handler
+from tests.fakes.github import FakeGitHub, FakeRepo, Request
 
 FAKE_TOKEN = "fake-github-token"
 
@@ -47,7 +47,9 @@ class FakeGitHubWrite(FakeGitHub):
         self.workflows: set[tuple[str, str]] = set()
         self.modes: dict[tuple[str, str, str], str] = {}
         self.meta: dict[str, dict] = {}
-        self._server.RequestHandlerClass = _write_handler(self, _handler(self))
+
+    def handler_class(self):
+        return _write_handler(self, super().handler_class())
 
     def start(self) -> FakeGitHubWrite:
         super().start()
@@ -128,8 +130,6 @@ def _write_handler(fake: FakeGitHubWrite, base):
 
         def _record(self, method: str) -> None:
             parts = urlsplit(self.path)
-            from tests.fakes.github import Request
-
             with fake._lock:
                 fake.requests.append(
                     Request(method, parts.path, parse_qs(parts.query), self.headers.get("Authorization", ""))
@@ -208,6 +208,9 @@ def _write_handler(fake: FakeGitHubWrite, base):
 
         def do_POST(self) -> None:
             segments, _query = self._segments()
+            if segments[:2] == ["app", "installations"]:
+                super().do_POST()  # a GitHub App asks for an installation token with its JWT
+                return
             self._record("POST")
             if not self._authorized():
                 return

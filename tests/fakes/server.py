@@ -1,8 +1,10 @@
-"""The HTTP server under the fake services of the tests, on 127.0.0.1."""
+"""The HTTP server under the fake services of the tests, on 127.0.0.1, and what every fake shares."""
 
 from __future__ import annotations
 
-from http.server import ThreadingHTTPServer
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 class LoopbackServer(ThreadingHTTPServer):
@@ -21,3 +23,38 @@ class LoopbackServer(ThreadingHTTPServer):
     def server_activate(self) -> None:
         super().server_activate()
         self.socket.settimeout(0.5)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that keeps the test output clean (no access log on stderr)."""
+
+    def log_message(self, *args) -> None:
+        return
+
+
+class FakeServer:
+    """A fake service on a free port of 127.0.0.1, served by a thread of its own.
+
+    A subclass gives :meth:`handler_class`, the handler that serves it (usually one that reads its state
+    from the fake), and may add what ``start`` and ``stop`` must also bring up and down.
+    """
+
+    def __init__(self) -> None:
+        self._server = LoopbackServer(("127.0.0.1", 0), self.handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

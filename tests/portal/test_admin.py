@@ -1,17 +1,15 @@
-"""The Django admin of jobs and the audit trail: read-only, and the audit trail untouchable."""
+"""The Django admin of the audit trail: read-only and untouchable."""
 
 import datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from portal import audit
-from portal.models import AuditEntry, Job
+from portal.models import AuditEntry
 from tests.conftest import make_user
 
 AUDIT = "/admin/portal/auditentry/"
-JOBS = "/admin/portal/job/"
 DAY_ONE = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
 DAY_TWO = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
 
@@ -150,87 +148,3 @@ def test_a_user_who_is_not_staff_is_sent_to_the_admin_sign_in(signed_in, entries
 
     assert response.status_code == 302
     assert response["Location"] == f"/admin/login/?next={AUDIT}"
-
-
-# --- jobs -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def finished(user):
-    started = timezone.now() - datetime.timedelta(minutes=5)
-    return Job.objects.create(
-        name="catalog.refresh",
-        user=user,
-        status="failed",
-        attempts=2,
-        started=started,
-        completed=started + datetime.timedelta(seconds=42),
-        error="GitHub answered 503.",
-        log=[
-            {"at": "2026-03-01T09:30:00.123456+00:00", "level": "info", "message": "Reading <catalog-info.yaml>"},
-            {"at": "2026-03-01T09:30:42.000000+00:00", "level": "error", "message": "Failed: GitHub answered 503."},
-        ],
-    )
-
-
-@pytest.fixture
-def running(other_user):
-    return Job.objects.create(name="costs.ingest", user=other_user, status="running", started=timezone.now())
-
-
-def test_the_job_list_shows_name_status_user_and_duration(staff_client, finished, running):
-    response = staff_client.get(JOBS)
-
-    assert _listed(response) == {finished.pk, running.pk}
-    body = response.content.decode()
-    assert "42.0 s" in body
-    assert "dev@example.com" in body
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [({"status__exact": "running"}, ["running"]), ({"name": "catalog.refresh"}, ["finished"])],
-)
-def test_the_job_list_filters_by_status_and_name(staff_client, finished, running, query, expected):
-    jobs = {"finished": finished, "running": running}
-
-    response = staff_client.get(JOBS, query)
-
-    assert _listed(response) == {jobs[name].pk for name in expected}
-
-
-def test_a_job_page_shows_its_log_readably_and_escaped(staff_client, finished):
-    response = staff_client.get(f"{JOBS}{finished.pk}/change/")
-
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert 'name="_save"' not in body
-    assert (
-        '<tr class="log-info"><td><time datetime="2026-03-01T09:30:00.123456+00:00">2026-03-01 09:30:00</time>'
-        "</td><td>INFO</td><td>Reading &lt;catalog-info.yaml&gt;</td></tr>"
-    ) in body
-    assert "<td>ERROR</td><td>Failed: GitHub answered 503.</td>" in body
-
-
-def test_jobs_cannot_be_added_or_changed_in_the_admin(staff_client, finished):
-    before = list(Job.objects.values())
-
-    add = staff_client.post(f"{JOBS}add/", {"name": "catalog.refresh"})
-    change = staff_client.post(f"{JOBS}{finished.pk}/change/", {"name": "other", "status": "succeeded"})
-
-    assert (add.status_code, change.status_code) == (403, 403)
-    assert list(Job.objects.values()) == before
-
-
-def test_a_running_job_cannot_be_deleted(staff_client, running):
-    response = staff_client.post(f"{JOBS}{running.pk}/delete/", {"post": "yes"})
-
-    assert response.status_code == 403
-    assert Job.objects.filter(pk=running.pk).exists()
-
-
-def test_a_superuser_deletes_a_finished_job(staff_client, finished):
-    response = staff_client.post(f"{JOBS}{finished.pk}/delete/", {"post": "yes"})
-
-    assert response.status_code == 302
-    assert not Job.objects.filter(pk=finished.pk).exists()

@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 from django.core.checks import ERROR, WARNING
 from django.core.checks.registry import registry
 
-from portal.checks import production_settings
+from portal.checks import github_settings, production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FERNET_KEY = "2tpoVBMNGd4MOvXyPlA1KSx8oNFwdLh1wuVQ-IPLwB0="
@@ -129,6 +131,70 @@ def test_every_problem_is_reported_at_once(production):
 
 def test_the_check_is_registered_with_djangos_system_checks():
     assert production_settings in registry.get_checks()
+    assert github_settings in registry.get_checks()
+
+
+# --- the GitHub App ---------------------------------------------------------------------------------
+
+
+def private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode("ascii")
+
+
+def test_no_github_app_and_a_complete_one_pass(settings):
+    assert github_settings() == []
+
+    settings.GITHUB_APP_ID = "12345"
+    settings.GITHUB_APP_PRIVATE_KEY = private_key_pem()
+    settings.GITHUB_APP_INSTALLATION_ID = 42
+
+    assert github_settings() == []
+
+
+def test_a_github_app_id_without_its_key_and_installation_is_an_error_even_with_debug(settings):
+    settings.DEBUG = True
+    settings.GITHUB_APP_ID = "12345"
+
+    [error] = github_settings()
+
+    assert (error.id, error.level) == ("atrium.E007", ERROR)
+    assert error.msg == (
+        "The GitHub App is configured in part only: GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID are not set."
+    )
+
+
+def test_a_github_app_key_without_its_id_is_an_error(settings):
+    settings.GITHUB_APP_PRIVATE_KEY = private_key_pem()
+    settings.GITHUB_APP_INSTALLATION_ID = 42
+
+    [error] = github_settings()
+
+    assert (error.id, error.msg) == (
+        "atrium.E007",
+        "The GitHub App is configured in part only: GITHUB_APP_ID is not set.",
+    )
+
+
+def test_a_github_app_key_that_is_not_a_pem_key_is_an_error(settings):
+    settings.GITHUB_APP_ID = "12345"
+    settings.GITHUB_APP_PRIVATE_KEY = "ghp_this-is-a-token-not-a-key"
+    settings.GITHUB_APP_INSTALLATION_ID = 42
+
+    assert ids(github_settings()) == ["atrium.E008"]
+
+
+def test_a_github_token_beside_a_github_app_is_a_warning(settings):
+    settings.GITHUB_TOKEN = "ghp_shared"
+    settings.GITHUB_APP_ID = "12345"
+    settings.GITHUB_APP_PRIVATE_KEY = private_key_pem()
+    settings.GITHUB_APP_INSTALLATION_ID = 42
+
+    [warning] = github_settings()
+
+    assert (warning.id, warning.level) == ("atrium.W002", WARNING)
 
 
 def test_the_deploy_check_script_passes(tmp_path):

@@ -11,7 +11,8 @@ import yaml
 
 from catalog import services as catalog
 from catalog.models import Entity
-from scaffolder.models import TERMINAL_TASK_STATUSES, Task, TaskEvent, TaskStep
+from portal.models.runs import TERMINAL_RUN_STATUSES, RunEvent, RunStep
+from scaffolder.models import Task
 
 if TYPE_CHECKING:
     from scaffolder.engine.context import ActionContext
@@ -109,25 +110,25 @@ def wait_for(task: Task, *, timeout: float = 60) -> Task:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         task.refresh_from_db()
-        if task.status in TERMINAL_TASK_STATUSES:
+        if task.status in TERMINAL_RUN_STATUSES:
             return task
         time.sleep(0.2)
     raise AssertionError(f"task {task.pk} still {task.status} after {timeout} s: {messages(task)}")
 
 
 def messages(task: Task) -> list[str]:
-    return [event.body.get("message", "") for event in TaskEvent.objects.filter(task=task).order_by("id")]
+    return [event.body.get("message", "") for event in RunEvent.objects.filter(run_id=task.pk).order_by("id")]
 
 
 def step_states(task: Task) -> list[tuple[str, str]]:
-    return list(task.steps.order_by("index").values_list("step_id", "status"))
+    return list(task.steps.order_by("index").values_list("key", "status"))
 
 
 def everything_stored(task: Task) -> str:
     """Every value stored for a task (its row, its steps, its events) as one text, to search for a secret."""
     rows = [Task.objects.filter(pk=task.pk).values().first()]
-    rows += list(TaskStep.objects.filter(task=task).values())
-    rows += list(TaskEvent.objects.filter(task=task).values())
+    rows += list(RunStep.objects.filter(run_id=task.pk).values())
+    rows += list(RunEvent.objects.filter(run_id=task.pk).values())
     return json.dumps(rows, default=str, ensure_ascii=False)
 
 
@@ -140,7 +141,8 @@ def make_task(template: dict, *, user=None, values: dict | None = None, dry_run:
         template=template,
         values=values or {},
         created_by=user,
-        status="processing",
+        kind="scaffolder.task",
+        status="running",
         attempts=1,
         dry_run=dry_run,
     )
@@ -153,7 +155,7 @@ def located(template: dict, location: str) -> dict:
 
 
 def action_context(task: Task, folder: Path, data: dict, *, secrets=(), user=None) -> ActionContext:
-    from scaffolder.engine.context import ActionContext, Redactor, StepLogger, TaskLog
+    from scaffolder.engine.context import ActionContext, Redactor, RunLog, StepLogger
 
     (folder / "workspace").mkdir(parents=True, exist_ok=True)
     redactor = Redactor(secrets)
@@ -162,7 +164,7 @@ def action_context(task: Task, folder: Path, data: dict, *, secrets=(), user=Non
         step_id="step",
         workspace=folder / "workspace",
         input=data,
-        logger=StepLogger(TaskLog(task.id, redactor), "step"),
+        logger=StepLogger(RunLog(task.id, redactor), "step"),
         is_dry_run=task.dry_run,
         user=user if user is not None else task.created_by,
         user_info={},

@@ -4,9 +4,9 @@ import pytest
 import yaml
 
 from catalog.models import Entity, Location
+from portal.models.runs import RunEvent
 from scaffolder.actions.registry import ActionError
 from scaffolder.engine.workspace import PathError
-from scaffolder.models import TaskEvent
 from tests.scaffolder.engine_support import action_context, make_task, run_action, template_doc, tree, write_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scaffolder_dirs")]
@@ -116,7 +116,7 @@ def test_an_optional_catalog_register_only_warns(tmp_path):
 
     assert run_action("catalog:register", ctx) == {}
 
-    assert TaskEvent.objects.get().body == {
+    assert RunEvent.objects.get().body == {
         "message": "Not registered (optional): catalog:register reads files on the server only from "
         "SCAFFOLDER_GIT_CHECKOUT_DIR",
         "stepId": "step",

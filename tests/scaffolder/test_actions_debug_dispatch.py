@@ -2,8 +2,8 @@
 
 import pytest
 
+from portal.models.runs import RunEvent
 from scaffolder.actions.registry import ActionError, all_actions, get_action
-from scaffolder.models import TaskEvent
 from tests.scaffolder.engine_support import action_context, make_task, run_action, template_doc, write_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scaffolder_dirs")]
@@ -15,7 +15,7 @@ def context(tmp_path, data, *, dry_run=False, secrets=()):
 
 
 def logged(ctx) -> list[str]:
-    return list(TaskEvent.objects.filter(task_id=ctx.task_id).order_by("id").values_list("body__message", flat=True))
+    return list(RunEvent.objects.filter(run_id=ctx.task_id).order_by("id").values_list("body__message", flat=True))
 
 
 def test_the_registry_lists_every_built_in_action_by_id():
@@ -23,6 +23,7 @@ def test_the_registry_lists_every_built_in_action_by_id():
         "catalog:register",
         "catalog:write",
         "debug:log",
+        "debug:wait",
         "fetch:plain",
         "fetch:plain:file",
         "fetch:template",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from scaffolder.models import Task, TaskStatus
+from scaffolder.models import RunStatus, Task
 from tests.scaffolder.test_api_templates import bearer, source
 from tests.scaffolder.test_ui_support import BASE
 
@@ -74,7 +74,7 @@ def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user
     assert any(message.startswith("Running publish:github in dry-run mode") for message in messages)
     task = Task.objects.get()
     assert task.dry_run is True
-    assert task.status == TaskStatus.COMPLETED
+    assert task.status == RunStatus.SUCCEEDED
     assert task.files == b""  # the files given were emptied with the task
     assert not (scaffolder_dirs / "workspaces").exists() or list((scaffolder_dirs / "workspaces").iterdir()) == []
 
@@ -91,7 +91,7 @@ def test_the_request_cannot_choose_where_files_are_read(client, user, celery_wor
     result = response.json()
     assert response.status_code == 200
     assert result["directoryContents"] == []
-    assert Task.objects.get().status == TaskStatus.FAILED
+    assert Task.objects.get().status == RunStatus.FAILED
     assert any("cannot be resolved" in entry["body"]["message"] for entry in result["log"])
 
 
@@ -133,7 +133,7 @@ def test_a_dry_run_that_does_not_end_in_time_is_cancelled(client, user, settings
         "message": "The dry run did not finish within 0.3 seconds; it was cancelled.",
     }
     task = Task.objects.get()
-    assert task.status == TaskStatus.CANCELLED
+    assert task.status == RunStatus.CANCELLED
     assert task.files == b""
 
 

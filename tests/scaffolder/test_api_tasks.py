@@ -12,7 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scaffolder.models import Task, TaskEvent, TaskStatus
+from portal.models.runs import RunEvent, RunStatus
+from scaffolder.models import Task
 from tests.conftest import make_user
 from tests.scaffolder import test_ui_support as support
 from tests.scaffolder.test_api_templates import bearer
@@ -49,7 +50,7 @@ def test_scaffold_creates_a_task(client, user, golden):
     assert response.json() == {"id": str(task.pk)}
     assert task.created_by == user
     assert task.values == {**VALUES}
-    assert list(task.steps.values_list("step_id", flat=True)) == ["fetch", "publish", "register"]
+    assert list(task.steps.values_list("key", flat=True)) == ["fetch", "publish", "register"]
 
 
 def test_scaffold_answers_validation_errors_and_creates_nothing(client, user, golden):
@@ -156,7 +157,7 @@ def test_secrets_are_taken_apart_and_never_returned(client, user, widgets):
 
 
 def test_a_task_is_backstages_serialized_task(client, user):
-    task = make_task(user, status=TaskStatus.PROCESSING)
+    task = make_task(user, status=RunStatus.RUNNING)
 
     response = client.get(f"{API}/tasks/{task.pk}", **bearer(user))
 
@@ -181,8 +182,8 @@ def test_a_task_is_backstages_serialized_task(client, user):
 
 
 def test_the_list_filters_by_status_and_creator_with_pages(client, user, other_user, staff_user):
-    mine = [make_task(user, status=status) for status in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.OPEN)]
-    theirs = make_task(other_user, status=TaskStatus.FAILED)
+    mine = [make_task(user, status=status) for status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.PENDING)]
+    theirs = make_task(other_user, status=RunStatus.FAILED)
     headers = bearer(staff_user)
 
     everything = client.get(f"{API}/tasks", **headers).json()
@@ -236,9 +237,9 @@ def test_the_list_takes_the_same_queries_for_few_or_many_tasks(client, user, sta
 
 
 def test_events_after_an_id(client, user):
-    task = make_task(user, status=TaskStatus.PROCESSING)
+    task = make_task(user, status=RunStatus.RUNNING)
     first = task.events.order_by("id").first()
-    extra = TaskEvent.objects.create(task=task, type="completion", body={"message": "done", "status": "completed"})
+    extra = RunEvent.objects.create(run=task, type="completion", body={"message": "done", "status": "succeeded"})
 
     response = client.get(f"{API}/tasks/{task.pk}/events?after={first.pk}", **bearer(user))
 
@@ -255,12 +256,31 @@ def test_events_after_an_id(client, user):
     assert client.get(f"{API}/tasks/{task.pk}/events?after=x", **bearer(user)).status_code == 400
 
 
+def test_numbers_beyond_64_bits_answer_400_not_a_server_error(client, user):
+    task = make_task(user)
+    huge = str(2**63)
+
+    tasks = client.get(f"{API}/tasks?offset={huge}", **bearer(user))
+    events = client.get(f"{API}/tasks/{task.pk}/events?after={'9' * 5000}", **bearer(user))
+    last_page = client.get(f"{API}/tasks?offset={2**63 - 1}&limit=2", **bearer(user))
+
+    assert (tasks.status_code, tasks.json()["error"]["message"]) == (
+        400,
+        "offset: must be at most 9223372036854775807.",
+    )
+    assert (events.status_code, events.json()["error"]["message"]) == (
+        400,
+        "after: must be at most 9223372036854775807.",
+    )
+    assert (last_page.status_code, last_page.json()["tasks"]) == (200, [])
+
+
 def test_events_of_a_running_task_wait_for_the_next_one(client, transactional_db, settings):
     user = make_user("waiting@example.com")
     settings.SCAFFOLDER_EVENTS_WAIT = 5
-    task = make_task(user, status=TaskStatus.PROCESSING)
+    task = make_task(user, status=RunStatus.RUNNING)
     last = task.events.order_by("id").last()
-    timer = threading.Timer(0.4, lambda: TaskEvent.objects.create(task=task, type="log", body={"message": "later"}))
+    timer = threading.Timer(0.4, lambda: RunEvent.objects.create(run=task, type="log", body={"message": "later"}))
     timer.start()
     started = time.monotonic()
 
@@ -273,8 +293,8 @@ def test_events_of_a_running_task_wait_for_the_next_one(client, transactional_db
 
 def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client, user, settings):
     settings.SCAFFOLDER_EVENTS_WAIT = 2
-    running = make_task(user, status=TaskStatus.PROCESSING)
-    ended = make_task(user, status=TaskStatus.COMPLETED)
+    running = make_task(user, status=RunStatus.RUNNING)
+    ended = make_task(user, status=RunStatus.SUCCEEDED)
 
     started = time.monotonic()
     waited = client.get(f"{API}/tasks/{running.pk}/events?after={running.events.last().pk}", **bearer(user))
@@ -288,10 +308,10 @@ def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client,
 
 
 def test_the_event_stream_sends_each_event_until_the_completion(client, user):
-    task = make_task(user, status=TaskStatus.COMPLETED)
+    task = make_task(user, status=RunStatus.SUCCEEDED)
     first = task.events.order_by("id").first()
-    TaskEvent.objects.create(task=task, type="completion", body={"message": "done", "status": "completed"})
-    TaskEvent.objects.create(task=task, type="log", body={"message": "never sent: after the completion"})
+    RunEvent.objects.create(run=task, type="completion", body={"message": "done", "status": "succeeded"})
+    RunEvent.objects.create(run=task, type="log", body={"message": "never sent: after the completion"})
 
     response = client.get(
         f"{API}/tasks/{task.pk}/eventstream?after={first.pk}", HTTP_ACCEPT="text/event-stream", **bearer(user)
@@ -309,9 +329,9 @@ def test_the_event_stream_sends_each_event_until_the_completion(client, user):
 
 
 def test_cancel_and_retry(client, user):
-    waiting = make_task(user, status=TaskStatus.OPEN)
-    failed = make_task(user, status=TaskStatus.FAILED)
-    done = make_task(user, status=TaskStatus.COMPLETED)
+    waiting = make_task(user, status=RunStatus.PENDING)
+    failed = make_task(user, status=RunStatus.FAILED)
+    done = make_task(user, status=RunStatus.SUCCEEDED)
     headers = bearer(user, read_only=False)
 
     cancelled = post(client, f"/tasks/{waiting.pk}/cancel", {}, headers)
@@ -321,27 +341,27 @@ def test_cancel_and_retry(client, user):
 
     assert (cancelled.status_code, cancelled.json()) == (200, {"status": "cancelled"})
     waiting.refresh_from_db()
-    assert waiting.status == TaskStatus.CANCELLED
+    assert waiting.status == RunStatus.CANCELLED
     assert again.status_code == 409
     assert again.json()["error"] == {"name": "ConflictError", "message": "The task has already ended (completed)."}
     assert (retried.status_code, retried.json()) == (201, {"id": str(failed.pk)})
     failed.refresh_from_db()
-    assert failed.status == TaskStatus.OPEN
+    assert failed.status == RunStatus.PENDING
     assert not_failed.status_code == 409
 
 
 def test_read_only_tokens_cannot_cancel_or_retry(client, user):
-    task = make_task(user, status=TaskStatus.OPEN)
+    task = make_task(user, status=RunStatus.PENDING)
 
     assert post(client, f"/tasks/{task.pk}/cancel", {}, bearer(user)).status_code == 403
     assert post(client, f"/tasks/{task.pk}/retry", {}, bearer(user)).status_code == 403
     task.refresh_from_db()
-    assert task.status == TaskStatus.OPEN
+    assert task.status == RunStatus.PENDING
 
 
 @pytest.mark.parametrize("path", ["", "/events", "/eventstream", "/cancel", "/retry"])
 def test_another_users_task_does_not_exist(client, user, other_user, path):
-    task = make_task(user, status=TaskStatus.OPEN)
+    task = make_task(user, status=RunStatus.PENDING)
     headers = bearer(other_user, read_only=False)
 
     response = (
@@ -353,5 +373,5 @@ def test_another_users_task_does_not_exist(client, user, other_user, path):
     assert response.status_code == 404
     assert response.json()["error"] == {"name": "NotFoundError", "message": f"No task with id {task.pk}."}
     task.refresh_from_db()
-    assert task.status == TaskStatus.OPEN
+    assert task.status == RunStatus.PENDING
     assert client.get(f"{API}/tasks/not-a-uuid", **headers).status_code == 404

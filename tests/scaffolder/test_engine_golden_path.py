@@ -75,12 +75,12 @@ def test_the_django_service_publishes_to_a_local_bare_repository_and_registers(
     task = wait_for(services.create_task(dana, entity, DJANGO_PARAMETERS), timeout=120)
 
     bare = scaffolder_dirs / "git" / "acme" / "orders-api.git"
-    assert (task.status, task.error) == ("completed", "")
+    assert (task.status, task.error) == ("succeeded", "")
     assert step_states(task) == [
-        ("fetch", "completed"),
-        ("fetch-celery", "completed"),
-        ("publish", "completed"),
-        ("register", "completed"),
+        ("fetch", "succeeded"),
+        ("fetch-celery", "succeeded"),
+        ("publish", "succeeded"),
+        ("register", "succeeded"),
     ]
     assert (
         git("--git-dir", str(bare), "ls-tree", "-r", "--name-only", "main").splitlines()
@@ -102,7 +102,7 @@ def test_the_shipped_django_service_publishes_to_github_and_registers_from_it(ce
 
     task = wait_for(services.create_task(dana, entity, DJANGO_PARAMETERS), timeout=120)
 
-    assert (task.status, task.error) == ("completed", "")
+    assert (task.status, task.error) == ("succeeded", "")
     assert [(item["owner"], item["name"], item["visibility"]) for item in github_fake.created] == [
         ("acme", "orders-api", "private")
     ]
@@ -127,9 +127,9 @@ def test_backstages_node_template_publishes_then_stops_at_an_action_atrium_does_
 
     assert (task.status, task.error) == ("failed", "Step Notify failed: action notification:send is not installed")
     assert step_states(task) == [
-        ("fetch-base", "completed"),
-        ("publish", "completed"),
-        ("register", "completed"),
+        ("fetch-base", "succeeded"),
+        ("publish", "succeeded"),
+        ("register", "succeeded"),
         ("notify", "failed"),
     ]
     assert {path: data.decode() for path, (_mode, data) in github_fake.git.files("acme/hello").items()} == {
@@ -139,5 +139,5 @@ def test_backstages_node_template_publishes_then_stops_at_an_action_atrium_does_
         "package.json": '{\n  "name": "hello",\n  "private": true,\n  "dependencies": {}\n}\n',
     }
     assert github_fake.git.commits("acme/hello", "main") != []
-    assert task.steps.get(step_id="register").output["entityRef"] == "component:default/hello"
+    assert task.steps.get(key="register").output["entityRef"] == "component:default/hello"
     assert Entity.objects.filter(ref="component:default/hello").exists()

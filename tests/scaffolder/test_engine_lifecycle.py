@@ -7,11 +7,13 @@ import time
 import pytest
 from django.utils import timezone
 
-from scaffolder import engine, services
+from portal import runs
+from portal.models.runs import EventType, RunEvent, RunStep
+from portal.runs import claims
+from portal.tasks import run as run_task
+from scaffolder import services
 from scaffolder.actions.registry import Action, object_schema, register, unregister
-from scaffolder.engine import claims
-from scaffolder.models import EventType, Task, TaskEvent, TaskStep
-from scaffolder.tasks import run_task
+from scaffolder.models import Task
 from tests.conftest import make_user
 from tests.fakes.git_http import git
 from tests.scaffolder.engine_support import (
@@ -109,7 +111,7 @@ def test_a_cancellation_is_honoured_between_steps(celery_worker, dana, tmp_path,
     task = wait_for(task)
 
     assert task.status == "cancelled"
-    assert step_states(task) == [("fetch", "completed"), ("pause", "completed"), ("publish", "cancelled")]
+    assert step_states(task) == [("fetch", "succeeded"), ("pause", "succeeded"), ("publish", "cancelled")]
     assert not bare(scaffolder_dirs, "gone").exists()
     assert [(event.type, event.body) for event in task.events.exclude(type=EventType.LOG)] == [
         ("cancelled", {"message": "Cancellation requested by dev@example.com."}),
@@ -146,19 +148,19 @@ def test_retry_resumes_at_the_failed_step_and_keeps_the_earlier_outputs(celery_w
     doc = template_doc("retry", [FETCH, PUBLISH, REGISTER], parameters=NAME)
     task = wait_for(services.create_task(dana, install_template(tmp_path / "tpl", doc, SKELETON), {"name": "retry"}))
     assert task.status == "failed"
-    assert step_states(task) == [("fetch", "completed"), ("publish", "failed"), ("register", "pending")]
-    fetched = TaskStep.objects.filter(task=task, step_id="fetch").values("started", "completed", "output").get()
+    assert step_states(task) == [("fetch", "succeeded"), ("publish", "failed"), ("register", "pending")]
+    fetched = RunStep.objects.filter(run=task, key="fetch").values("started", "completed", "output").get()
     git("--git-dir", str(bare(scaffolder_dirs, "retry")), "update-ref", "-d", "refs/heads/main")
 
     services.retry_task(dana, task)
     task = wait_for(task)
 
-    assert (task.status, task.error, task.attempts) == ("completed", "", 2)
-    assert TaskStep.objects.filter(task=task, step_id="fetch").values("started", "completed", "output").get() == fetched
+    assert (task.status, task.error, task.attempts) == ("succeeded", "", 2)
+    assert RunStep.objects.filter(run=task, key="fetch").values("started", "completed", "output").get() == fetched
     assert messages(task).count("Beginning step Render") == 1
     assert "Re-creating the workspace: running step Render again" in messages(task)
     assert len(git("--git-dir", str(bare(scaffolder_dirs, "retry")), "rev-list", "main").split()) == 1
-    assert task.steps.get(step_id="register").output["entityRef"] == "component:default/retry"
+    assert task.steps.get(key="register").output["entityRef"] == "component:default/retry"
 
 
 def test_a_worker_dying_after_its_push_loses_nothing_and_pushes_no_second_commit(
@@ -166,27 +168,27 @@ def test_a_worker_dying_after_its_push_loses_nothing_and_pushes_no_second_commit
 ):
     doc = template_doc("crash", [FETCH, PUBLISH, REGISTER], parameters=NAME)
     task = wait_for(services.create_task(dana, install_template(tmp_path / "tpl", doc, SKELETON), {"name": "crash"}))
-    pushed = task.steps.get(step_id="publish").output["commitHash"]
+    pushed = task.steps.get(key="publish").output["commitHash"]
     # The worker died after pushing, before it recorded the step: that is the state it left.
     Task.objects.filter(pk=task.pk).update(
-        status="processing", heartbeat=timezone.now() - datetime.timedelta(hours=1), completed=None, output={}
+        status="running", heartbeat=timezone.now() - datetime.timedelta(hours=1), completed=None, output={}
     )
-    TaskStep.objects.filter(task=task, step_id="publish").update(status="running", output={}, completed=None)
-    TaskStep.objects.filter(task=task, step_id="register").update(status="pending", output={}, started=None)
+    RunStep.objects.filter(run=task, key="publish").update(status="running", output={}, completed=None)
+    RunStep.objects.filter(run=task, key="register").update(status="pending", output={}, started=None)
 
     run_task.delay(str(task.pk))
     task = wait_for(task)
 
-    assert (task.status, task.attempts) == ("completed", 2)
-    assert task.steps.get(step_id="publish").output["commitHash"] == pushed
+    assert (task.status, task.attempts) == ("succeeded", 2)
+    assert task.steps.get(key="publish").output["commitHash"] == pushed
     assert git("--git-dir", str(bare(scaffolder_dirs, "crash")), "rev-list", "main").split() == [pushed]
-    assert TaskEvent.objects.filter(task=task, type=EventType.RECOVERED).get().body == {
-        "message": "The worker running this task stopped; resuming at step publish."
+    assert RunEvent.objects.filter(run=task, type=EventType.RECOVERED).get().body == {
+        "message": "The worker running this stopped; resuming at step Publish."
     }
     assert f"file://{bare(scaffolder_dirs, 'crash')} already holds exactly this content on main: nothing to push" in (
         messages(task)
     )
-    assert task.steps.get(step_id="register").output["entityRef"] == "component:default/crash"
+    assert task.steps.get(key="register").output["entityRef"] == "component:default/crash"
 
 
 def test_a_claimed_then_abandoned_task_is_resumed_by_the_next_run(dana, tmp_path, request, scaffolder_dirs):
@@ -194,35 +196,36 @@ def test_a_claimed_then_abandoned_task_is_resumed_by_the_next_run(dana, tmp_path
     task = services.create_task(dana, install_template(tmp_path / "tpl", doc, SKELETON), {"name": "abandoned"})
     claim = claims.claim(task.pk)
     assert claim is not None
-    assert claim.attempt == 1
-    TaskStep.objects.filter(task=task, step_id="fetch").update(status="running", started=timezone.now())
+    assert claim.token == 1
+    RunStep.objects.filter(run=task, key="fetch").update(status="running", started=timezone.now())
     Task.objects.filter(pk=task.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=5))
 
     request.getfixturevalue("celery_worker")  # the message published at creation reaches a worker now
     task = wait_for(task)
 
-    assert (task.status, task.attempts) == ("completed", 2)
-    assert step_states(task) == [("fetch", "completed"), ("publish", "completed")]
+    assert (task.status, task.attempts) == ("succeeded", 2)
+    assert step_states(task) == [("fetch", "succeeded"), ("publish", "succeeded")]
     assert len(git("--git-dir", str(bare(scaffolder_dirs, "abandoned")), "rev-list", "main").split()) == 1
 
 
 @pytest.mark.django_db
 def test_only_one_of_two_claims_takes_an_open_task():
     task = make_task(template_doc("x", []))
-    Task.objects.filter(pk=task.pk).update(status="open", attempts=0)
+    Task.objects.filter(pk=task.pk).update(status="pending", attempts=0)
 
     first, second = claims.claim(task.pk), claims.claim(task.pk)
 
-    assert (first.attempt, first.recovered, second) == (1, False, None)
+    assert (first.token, first.recovered, second) == (1, False, None)
 
 
 @pytest.mark.django_db
-def test_a_message_for_a_task_alive_on_another_worker_is_tried_again_once_it_could_be_stale():
+def test_a_message_for_a_task_alive_on_another_worker_is_tried_again_once_it_could_be_stale(settings):
+    settings.RUN_STALE_AFTER = 60
     task = make_task(template_doc("x", []))
     Task.objects.filter(pk=task.pk).update(heartbeat=timezone.now() - datetime.timedelta(seconds=20))
     before = Task.objects.filter(pk=task.pk).values().get()
 
-    outcome = engine.execute(task.pk)
+    outcome = runs.execute(task.pk)
 
     assert outcome.status == "skipped"
     assert 40 <= outcome.retry_in <= 42
@@ -232,10 +235,10 @@ def test_a_message_for_a_task_alive_on_another_worker_is_tried_again_once_it_cou
 @pytest.mark.django_db
 def test_a_redelivered_message_for_a_finished_task_changes_nothing():
     task = make_task(template_doc("x", []))
-    Task.objects.filter(pk=task.pk).update(status="completed", completed=timezone.now())
+    Task.objects.filter(pk=task.pk).update(status="succeeded", completed=timezone.now())
     before = Task.objects.filter(pk=task.pk).values().get()
 
-    assert engine.execute(task.pk) == engine.Outcome("skipped", None)
+    assert runs.execute(task.pk) == runs.Outcome("skipped", None)
     assert Task.objects.filter(pk=task.pk).values().get() == before
 
 
@@ -263,17 +266,16 @@ def test_the_heartbeat_refreshes_the_claim_and_notices_when_it_is_lost():
 @pytest.mark.django_db(transaction=True)
 def test_a_task_whose_worker_keeps_dying_is_not_resumed_for_ever(scaffolder_dirs):
     task = make_task(template_doc("x", [{"id": "slow", "name": "Slow", "action": "debug:log"}]))
-    TaskStep.objects.create(task=task, index=0, step_id="slow", name="Slow", action="debug:log", status="running")
-    Task.objects.filter(pk=task.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1))
-    for _ in range(3):
-        TaskEvent.objects.create(task=task, type=EventType.RECOVERED, body={"message": "resumed"})
+    RunStep.objects.create(run=task, index=0, key="slow", name="Slow", action="debug:log", status="running")
+    # Its worker stopped three times already: this claim is its fourth recovery.
+    Task.objects.filter(pk=task.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1), recoveries=3)
 
-    outcome = engine.execute(task.pk)
+    outcome = runs.execute(task.pk)
 
     task.refresh_from_db()
-    assert outcome == engine.Outcome("failed", None)
+    assert outcome == runs.Outcome("failed", None)
     assert task.error == (
-        "Step Slow failed: The worker running this task stopped 4 times; giving up. Retry the task once the cause "
+        "Step Slow failed: The worker running this stopped 4 times; giving up. Retry once the cause "
         "(a step longer than the time limit, a worker out of memory) is fixed."
     )
     assert step_states(task) == [("slow", "failed")]

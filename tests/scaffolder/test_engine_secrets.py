@@ -75,15 +75,15 @@ def test_no_secret_value_is_stored_anywhere_once_the_task_ran(celery_worker, ent
 
     assert task.status == "failed"
     assert step_states(task) == [
-        ("fetch", "completed"),
-        ("log", "completed"),
-        ("publish", "completed"),
+        ("fetch", "succeeded"),
+        ("log", "succeeded"),
+        ("publish", "succeeded"),
         ("fail", "failed"),
     ]
     assert task.error == "Step Fail failed: ./missing-***: no such folder next to the template"
     assert "token ***, password *** / ***" in messages(task)
     assert "Workspace: 1 files\n- config.txt\ntoken=***\n" in messages(task)
-    assert task.steps.get(step_id="publish").output["remoteUrl"].endswith("/acme/repo-***.git")
+    assert task.steps.get(key="publish").output["remoteUrl"].endswith("/acme/repo-***.git")
     assert task.secrets_encrypted == ""
     stored = everything_stored(task)
     assert SECRET not in stored
@@ -158,7 +158,7 @@ def test_secret_fields_inside_objects_are_kept_apart_from_the_values(nested, dev
 def test_secret_fields_inside_objects_are_read_by_the_steps_and_never_stored(celery_worker, nested, dev, log_lines):
     task = wait_for(services.create_task(dev, nested, NESTED_VALUES))
 
-    assert step_states(task) == [("log", "completed"), ("fail", "failed")]
+    assert step_states(task) == [("log", "succeeded"), ("fail", "failed")]
     assert "db db1 *** ***" in messages(task)
     assert task.error == "Step Fail failed: ./x-***: no such folder next to the template"
     assert task.secrets_encrypted == ""

@@ -22,7 +22,7 @@ def assert_worker_healthy(user, tmp_path) -> None:
     doc = template_doc("healthy", [step], parameters=NAME)
     entity = install_template(tmp_path / "healthy", doc)
     task = wait_for(services.create_task(user, entity, {"name": "alive"}))
-    assert (task.status, "still alive" in messages(task)) == ("completed", True)
+    assert (task.status, "still alive" in messages(task)) == ("succeeded", True)
 
 
 def fetch_step(**input_values) -> dict:
@@ -133,7 +133,7 @@ def test_template_syntax_in_a_parameter_is_data_not_code(celery_worker, dev, tmp
 
     task = wait_for(services.create_task(dev, entity, {"name": payload}))
 
-    assert task.status == "completed"
+    assert task.status == "succeeded"
     assert f"name: {payload}" in messages(task)
     checkout = scaffolder_dirs / "git-checkouts" / "acme" / "inert"
     assert (checkout / "README.md").read_text() == f"{payload}\n"
@@ -157,4 +157,4 @@ def test_a_secret_parameter_never_reaches_the_event_log(celery_worker, dev, tmp_
     assert "token=***" in messages(task)
     assert task.error == "Step Fail failed: ./***: no such folder next to the template"
     assert all(secret not in message for message in messages(task))
-    assert step_states(task) == [("log", "completed"), ("fail", "failed")]
+    assert step_states(task) == [("log", "succeeded"), ("fail", "failed")]

@@ -2,8 +2,8 @@
 
 import pytest
 
+from portal.models.runs import EventType, RunEvent
 from scaffolder import services
-from scaffolder.models import EventType, TaskEvent
 from tests.conftest import make_user
 from tests.scaffolder.engine_support import (
     install_people,
@@ -94,14 +94,14 @@ def test_steps_run_in_order_with_if_each_outputs_and_links(celery_worker, dana, 
     task = wait_for(services.create_task(dana, entity, {"name": "svc"}))
 
     git = scaffolder_dirs / "git" / "acme"
-    assert (task.status, task.error) == ("completed", "")
+    assert (task.status, task.error) == ("succeeded", "")
     assert step_states(task) == [
-        ("fetch", "completed"),
+        ("fetch", "succeeded"),
         ("docs", "skipped"),
-        ("mirrors", "completed"),
-        ("who", "completed"),
+        ("mirrors", "succeeded"),
+        ("who", "succeeded"),
     ]
-    mirrors = task.steps.get(step_id="mirrors").output
+    mirrors = task.steps.get(key="mirrors").output
     assert mirrors["remoteUrl"] == [f"file://{git / 'svc-dev.git'}", f"file://{git / 'svc-prod.git'}"]
     assert len(mirrors["commitHash"]) == 2
     assert task.output == {
@@ -111,20 +111,20 @@ def test_steps_run_in_order_with_if_each_outputs_and_links(celery_worker, dana, 
     assert "user:default/dana (Dana Developer) made 2 repositories" in messages(task)
     events = [(event.type, event.body.get("stepId"), event.body.get("status")) for event in task.events.order_by("id")]
     assert [event for event in events if event[2]] == [
-        ("log", "fetch", "processing"),
-        ("log", "fetch", "completed"),
-        ("log", "docs", "processing"),
+        ("log", "fetch", "running"),
+        ("log", "fetch", "succeeded"),
+        ("log", "docs", "running"),
         ("log", "docs", "skipped"),
-        ("log", "mirrors", "processing"),
-        ("log", "mirrors", "completed"),
-        ("log", "who", "processing"),
-        ("log", "who", "completed"),
-        ("completion", None, "completed"),
+        ("log", "mirrors", "running"),
+        ("log", "mirrors", "succeeded"),
+        ("log", "who", "running"),
+        ("log", "who", "succeeded"),
+        ("completion", None, "succeeded"),
     ]
     assert "Skipping step docs because its if condition was false" in messages(task)
-    assert TaskEvent.objects.get(task=task, type=EventType.COMPLETION).body == {
-        "message": "Run completed with status: completed",
-        "status": "completed",
+    assert RunEvent.objects.get(run=task, type=EventType.COMPLETION).body == {
+        "message": "Run completed with status: succeeded",
+        "status": "succeeded",
         "output": task.output,
     }
     assert list((scaffolder_dirs / "workspaces").iterdir()) == []
@@ -136,10 +136,10 @@ def test_a_true_if_runs_the_step_and_its_output_link(celery_worker, dana, tmp_pa
     task = wait_for(services.create_task(dana, entity, {"name": "svc", "docs": True, "environments": ["dev"]}))
 
     assert step_states(task) == [
-        ("fetch", "completed"),
-        ("docs", "completed"),
-        ("mirrors", "completed"),
-        ("who", "completed"),
+        ("fetch", "succeeded"),
+        ("docs", "succeeded"),
+        ("mirrors", "succeeded"),
+        ("who", "succeeded"),
     ]
     assert [link["title"] for link in task.output["links"]] == ["Dev", "Docs"]
     assert task.output["links"][1]["url"] == "https://docs.example.com/svc"
@@ -159,10 +159,10 @@ def test_an_unknown_action_fails_its_step_and_stops_the_task(celery_worker, dana
     task = wait_for(services.create_task(dana, entity, {}))
 
     assert (task.status, task.error) == ("failed", "Step Notify failed: action notification:send is not installed")
-    assert step_states(task) == [("log", "completed"), ("notify", "failed"), ("after", "pending")]
-    assert task.steps.get(step_id="notify").error == "action notification:send is not installed"
+    assert step_states(task) == [("log", "succeeded"), ("notify", "failed"), ("after", "pending")]
+    assert task.steps.get(key="notify").error == "action notification:send is not installed"
     assert "never" not in messages(task)
-    assert TaskEvent.objects.get(task=task, type=EventType.COMPLETION).body == {
+    assert RunEvent.objects.get(run=task, type=EventType.COMPLETION).body == {
         "message": "Run completed with status: failed",
         "status": "failed",
         "error": {"name": "Error", "message": task.error},
@@ -201,5 +201,5 @@ def test_each_over_a_mapping_gives_keys_and_values(celery_worker, dana, tmp_path
 
     task = wait_for(services.create_task(dana, entity, {"api": "rest"}))
 
-    assert task.status == "completed"
+    assert task.status == "succeeded"
     assert "Workspace: 2 files\n- api.yaml\n- worker.yaml" in messages(task)

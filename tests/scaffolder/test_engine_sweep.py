@@ -8,9 +8,10 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from scaffolder import engine
+from portal import runs
+from portal.models.runs import RunStep
 from scaffolder.engine import workspace
-from scaffolder.models import Task, TaskStep
+from scaffolder.models import Task
 from tests.scaffolder.engine_support import make_task, template_doc
 
 pytestmark = pytest.mark.usefixtures("scaffolder_dirs")
@@ -28,16 +29,16 @@ def test_a_task_run_deletes_the_folders_no_running_claim_uses(scaffolder_dirs):
     ended = make_task(template_doc("ended", []))
     Task.objects.filter(pk=ended.pk).update(status="failed", completed=timezone.now(), attempts=1)
     moved_on = make_task(template_doc("moved", []))
-    Task.objects.filter(pk=moved_on.pk).update(status="processing", attempts=2, heartbeat=timezone.now())
+    Task.objects.filter(pk=moved_on.pk).update(status="running", attempts=2, heartbeat=timezone.now())
     left = [folder(ended.pk, 1), folder(moved_on.pk, 1), folder(uuid.uuid4(), 3)]
     kept = [folder(moved_on.pk, 2)]
     other = scaffolder_dirs / "workspaces" / "not-a-task-folder"
     other.mkdir()
 
     task = make_task(template_doc("runs", [{"id": "log", "action": "debug:log", "input": {"message": "hi"}}]))
-    TaskStep.objects.create(task=task, index=0, step_id="log", name="log", action="debug:log")
+    RunStep.objects.create(run=task, index=0, key="log", name="log", action="debug:log")
     Task.objects.filter(pk=task.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1))
-    assert engine.execute(task.pk).status == "completed"
+    assert runs.execute(task.pk).status == "succeeded"
 
     assert [path.exists() for path in left] == [False, False, False]
     assert [path.exists() for path in kept] == [True]

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from catalog.models import Entity
 from portal.crypto import decrypt_json
+from portal.models.runs import EventType, RunEvent, RunStep
 from portal.permissions import can
 from scaffolder import services
-from scaffolder.models import EventType, Task, TaskEvent, TaskStep
+from scaffolder.models import Task
 from tests.conftest import make_user
 from tests.scaffolder.engine_support import install_people, install_template, template_doc
 
@@ -179,7 +180,7 @@ def test_a_denied_user_gets_permission_denied_and_no_task(tmp_path, dana):
     with pytest.raises(PermissionDenied):
         services.create_task(dana, entity, {})
 
-    assert (Task.objects.count(), TaskStep.objects.count(), TaskEvent.objects.count()) == (0, 0, 0)
+    assert (Task.objects.count(), RunStep.objects.count(), RunEvent.objects.count()) == (0, 0, 0)
 
 
 def test_invalid_values_create_no_task(template, dana):
@@ -200,7 +201,7 @@ def test_create_task_stores_the_run_and_starts_it_after_commit(template, dana, d
 
     assert len(callbacks) == 1
     assert (task.status, task.template_ref, task.created_by, task.dry_run) == (
-        "open",
+        "pending",
         "template:default/svc",
         dana,
         False,
@@ -208,7 +209,7 @@ def test_create_task_stores_the_run_and_starts_it_after_commit(template, dana, d
     assert task.values == {"name": "orders", "tier": "gold", "size": 2}
     assert decrypt_json(task.secrets_encrypted) == {"token": "tok", "dbPassword": "pw"}
     assert task.template == template.body
-    assert list(task.steps.values_list("index", "step_id", "name", "action", "status")) == [
+    assert list(task.steps.values_list("index", "key", "name", "action", "status")) == [
         (0, "log", "Log", "debug:log", "pending"),
         (1, "publish", "publish", "publish:git", "pending"),
     ]
@@ -222,23 +223,23 @@ def test_cancelling_a_waiting_task_ends_it_at_once(template, dana):
     assert (task.status, task.secrets_encrypted, task.cancel_requested) == ("cancelled", "", True)
     assert list(task.steps.values_list("status", flat=True)) == ["cancelled", "cancelled"]
     assert [(event.type, event.body["message"]) for event in task.events.all()] == [
-        (EventType.CANCELLED, "The task was cancelled by dev@example.com."),
+        (EventType.CANCELLED, "Cancelled by dev@example.com."),
         (EventType.COMPLETION, "Run completed with status: cancelled"),
     ]
 
 
 def test_cancelling_a_running_task_asks_the_worker_to_stop(template, dana):
     task = services.create_task(dana, template, {"name": "orders", "token": "tok"})
-    Task.objects.filter(pk=task.pk).update(status="processing", heartbeat=timezone.now())
+    Task.objects.filter(pk=task.pk).update(status="running", heartbeat=timezone.now())
 
     assert services.cancel_task(dana, task) is True
 
-    assert (task.status, task.cancel_requested) == ("processing", True)
+    assert (task.status, task.cancel_requested) == ("running", True)
 
 
 def test_a_finished_task_cannot_be_cancelled(template, dana):
     task = services.create_task(dana, template, {"name": "orders", "token": "tok"})
-    Task.objects.filter(pk=task.pk).update(status="completed")
+    Task.objects.filter(pk=task.pk).update(status="succeeded")
 
     assert services.cancel_task(dana, task) is False
 
@@ -250,7 +251,7 @@ def test_only_the_creator_and_admins_may_cancel_or_retry(template, dana, olga, a
         services.cancel_task(olga, task)
     with pytest.raises(PermissionDenied):
         services.retry_task(olga, task)
-    assert Task.objects.get(pk=task.pk).status == "open"
+    assert Task.objects.get(pk=task.pk).status == "pending"
     assert services.cancel_task(admin, task) is True
 
 
@@ -259,7 +260,7 @@ def test_retry_needs_a_failed_task_and_the_required_secrets_again(template, dana
     with pytest.raises(services.TaskInputError) as not_failed:
         services.retry_task(dana, task)
     Task.objects.filter(pk=task.pk).update(status="failed", secrets_encrypted="", error="Step Log failed: x")
-    TaskStep.objects.filter(task=task, step_id="log").update(status="failed", error="x")
+    RunStep.objects.filter(run=task, key="log").update(status="failed", error="x")
     task.refresh_from_db()
 
     with pytest.raises(services.TaskInputError) as no_secret:
@@ -268,7 +269,7 @@ def test_retry_needs_a_failed_task_and_the_required_secrets_again(template, dana
 
     assert not_failed.value.errors == {"": ["Only a failed or cancelled task can be retried."]}
     assert no_secret.value.errors == {"token": ["Give this secret again to retry the task."]}
-    assert (retried.status, retried.error) == ("open", "")
+    assert (retried.status, retried.error) == ("pending", "")
     assert decrypt_json(retried.secrets_encrypted) == {"token": "again"}
     assert list(retried.steps.values_list("status", "error")) == [("pending", ""), ("pending", "")]
     assert retried.events.last().body == {"message": "Retried by dev@example.com from step Log."}
@@ -294,8 +295,8 @@ def test_visible_tasks_are_ones_own_those_of_owned_templates_and_all_for_admins(
 def test_dry_run_result_has_backstages_shape(template, dana):
     task = services.create_task(dana, template, {"name": "orders", "token": "tok"}, dry_run=True)
     contents = [{"path": "README.md", "base64Content": "IyBoaQo=", "executable": False}]
-    Task.objects.filter(pk=task.pk).update(status="completed", output={"links": [], "directoryContents": contents})
-    TaskEvent.objects.create(task=task, body={"message": "hi", "stepId": "log"})
+    Task.objects.filter(pk=task.pk).update(status="succeeded", output={"links": [], "directoryContents": contents})
+    RunEvent.objects.create(run=task, body={"message": "hi", "stepId": "log"})
     task.refresh_from_db()
 
     assert services.dry_run_result(task) == {
@@ -303,8 +304,8 @@ def test_dry_run_result_has_backstages_shape(template, dana):
         "log": [{"body": {"message": "hi", "stepId": "log"}}],
         "output": {"links": []},
         "steps": [
-            {"id": "log", "name": "Log", "action": "debug:log", "status": "pending", "output": {}},
-            {"id": "publish", "name": "publish", "action": "publish:git", "status": "pending", "output": {}},
+            {"id": "log", "name": "Log", "action": "debug:log", "status": "open", "output": {}},
+            {"id": "publish", "name": "publish", "action": "publish:git", "status": "open", "output": {}},
         ],
         "status": "completed",
         "error": "",

@@ -314,7 +314,7 @@ def test_a_member_of_an_allowed_group_may_run_it(client, restricted, org):
 def test_after_a_dry_run_the_same_answers_open_the_review(client_of):
     review = fill_library(client_of)
     tried = step(client_of, LIBRARY, review, action="dry-run")
-    Task.objects.filter(pk=Task.objects.get().pk).update(status="completed")
+    Task.objects.filter(pk=Task.objects.get().pk).update(status="succeeded")
     page = client_of.get(tried["Location"])
 
     again = client_of.post(LIBRARY, {"state": hidden(page, "state"), "page": "review", "action": "review"})

@@ -12,7 +12,8 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from catalog import services as catalog_services
-from scaffolder.models import StepStatus, Task, TaskEvent, TaskStatus, TaskStep
+from portal.models.runs import TERMINAL_RUN_STATUSES, RunEvent, RunStatus, RunStep, StepStatus
+from scaffolder.models import TASK_KIND, Task
 from scaffolder.views.common import duration
 from tests.catalog.test_ui_support import file_writer, load_examples, load_file
 
@@ -167,11 +168,12 @@ def widgets(write, org):
     return load_file(write("widgets/template.yaml", WIDGETS_TEMPLATE))
 
 
-def make_task(user, *, status=TaskStatus.COMPLETED, template_ref="template:default/python-library", **extra) -> Task:
+def make_task(user, *, status=RunStatus.SUCCEEDED, template_ref="template:default/python-library", **extra) -> Task:
     """A task row as the engine leaves it (no worker involved), with two steps and a log."""
     now = timezone.now()
-    terminal = status in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+    terminal = status in TERMINAL_RUN_STATUSES
     task = Task.objects.create(
+        kind=TASK_KIND,
         template_ref=template_ref,
         template=extra.pop(
             "template",
@@ -185,46 +187,46 @@ def make_task(user, *, status=TaskStatus.COMPLETED, template_ref="template:defau
         values=extra.pop("values", {"name": "billing-client"}),
         created_by=user,
         status=status,
-        started=now - timedelta(seconds=65) if status != TaskStatus.OPEN else None,
+        started=now - timedelta(seconds=65) if status != RunStatus.PENDING else None,
         completed=now if terminal else None,
-        heartbeat=now if status != TaskStatus.OPEN else None,
+        heartbeat=now if status != RunStatus.PENDING else None,
         **extra,
     )
-    first = StepStatus.COMPLETED if status != TaskStatus.OPEN else StepStatus.PENDING
+    first = StepStatus.SUCCEEDED if status != RunStatus.PENDING else StepStatus.PENDING
     second = {
-        TaskStatus.COMPLETED: StepStatus.COMPLETED,
-        TaskStatus.FAILED: StepStatus.FAILED,
-        TaskStatus.CANCELLED: StepStatus.CANCELLED,
-        TaskStatus.PROCESSING: StepStatus.RUNNING,
-        TaskStatus.OPEN: StepStatus.PENDING,
+        RunStatus.SUCCEEDED: StepStatus.SUCCEEDED,
+        RunStatus.FAILED: StepStatus.FAILED,
+        RunStatus.CANCELLED: StepStatus.CANCELLED,
+        RunStatus.RUNNING: StepStatus.RUNNING,
+        RunStatus.PENDING: StepStatus.PENDING,
     }[status]
-    TaskStep.objects.create(
-        task=task,
+    RunStep.objects.create(
+        run=task,
         index=0,
-        step_id="fetch",
+        key="fetch",
         name="Render the skeleton",
         action="fetch:template",
         status=first,
         started=task.started,
         completed=task.started and now - timedelta(seconds=60),
     )
-    TaskStep.objects.create(
-        task=task,
+    RunStep.objects.create(
+        run=task,
         index=1,
-        step_id="publish",
+        key="publish",
         name="Publish to GitHub",
         action="publish:github",
         status=second,
         started=task.started and now - timedelta(seconds=60),
         completed=now if terminal else None,
-        error="Bad credentials" if status == TaskStatus.FAILED else "",
+        error="Bad credentials" if status == RunStatus.FAILED else "",
     )
-    if status != TaskStatus.OPEN:
-        TaskEvent.objects.create(
-            task=task, body={"message": "Beginning step Render the skeleton", "stepId": "fetch", "status": "processing"}
+    if status != RunStatus.PENDING:
+        RunEvent.objects.create(
+            run=task, body={"message": "Beginning step Render the skeleton", "stepId": "fetch", "status": "running"}
         )
-        TaskEvent.objects.create(
-            task=task, body={"message": "Finished step Render the skeleton", "stepId": "fetch", "status": "completed"}
+        RunEvent.objects.create(
+            run=task, body={"message": "Finished step Render the skeleton", "stepId": "fetch", "status": "succeeded"}
         )
     return task
 

@@ -11,14 +11,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scaffolder.models import StepStatus, TaskEvent, TaskStatus
+from portal.models.runs import RunEvent, RunStatus, StepStatus
 from tests.conftest import make_user
 from tests.scaffolder.test_ui_support import make_task, text_of
 
 
 @pytest.fixture
 def running(user):
-    return make_task(user, status=TaskStatus.PROCESSING)
+    return make_task(user, status=RunStatus.RUNNING)
 
 
 def test_the_task_page_shows_steps_status_and_log(signed_in, running):
@@ -36,7 +36,7 @@ def test_the_task_page_shows_steps_status_and_log(signed_in, running):
         re.S,
     )
     assert steps == [
-        ("completed", "fetch", "Render the skeleton", "fetch:template", "badge badge-ok", "Completed", "5.0 s"),
+        ("succeeded", "fetch", "Render the skeleton", "fetch:template", "badge badge-ok", "Completed", "5.0 s"),
         ("running", "publish", "Publish to GitHub", "publish:github", "badge badge-running", "Running", "1 min 0 s"),
     ]
     log = re.findall(r'<span class="log-step">([^<]+)</span> <span class="log-message">([^<]+)</span>', html)
@@ -56,8 +56,8 @@ def test_the_task_page_shows_steps_status_and_log(signed_in, running):
 
 def test_the_poller_appends_only_new_events_with_the_steps_and_status(signed_in, running):
     last = running.events.order_by("id").last().pk
-    TaskEvent.objects.create(task=running, body={"message": "Pushing to github.com/acme/x", "stepId": "publish"})
-    TaskEvent.objects.create(task=running, body={"message": "Rate limited", "stepId": "publish", "level": "warning"})
+    RunEvent.objects.create(run=running, body={"message": "Pushing to github.com/acme/x", "stepId": "publish"})
+    RunEvent.objects.create(run=running, body={"message": "Rate limited", "stepId": "publish", "level": "warning"})
 
     response = signed_in.get(f"/create/tasks/{running.pk}/events?after={last}", HTTP_HX_REQUEST="true")
 
@@ -79,7 +79,7 @@ def test_the_task_page_and_its_poller_take_the_same_queries_however_long_the_log
         signed_in.get(f"/create/tasks/{running.pk}")
     with CaptureQueriesContext(connection) as short_poll:
         signed_in.get(f"/create/tasks/{running.pk}/events?after=0")
-    TaskEvent.objects.bulk_create([TaskEvent(task=running, body={"message": f"line {n}"}) for n in range(40)])
+    RunEvent.objects.bulk_create([RunEvent(run=running, body={"message": f"line {n}"}) for n in range(40)])
     with CaptureQueriesContext(connection) as long_page:
         html = signed_in.get(f"/create/tasks/{running.pk}").content.decode()
     with CaptureQueriesContext(connection) as long_poll:
@@ -92,10 +92,10 @@ def test_the_task_page_and_its_poller_take_the_same_queries_however_long_the_log
 
 
 def test_the_first_events_replace_the_waiting_placeholder(signed_in, user):
-    task = make_task(user, status=TaskStatus.OPEN)
+    task = make_task(user, status=RunStatus.PENDING)
     page = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
     assert '<p class="empty" id="task-log-empty">Waiting for a worker to pick the task up…</p>' in page
-    TaskEvent.objects.create(task=task, body={"message": "Beginning step Render the skeleton", "stepId": "fetch"})
+    RunEvent.objects.create(run=task, body={"message": "Beginning step Render the skeleton", "stepId": "fetch"})
 
     html = signed_in.get(f"/create/tasks/{task.pk}/events?after=0").content.decode()
 
@@ -103,7 +103,7 @@ def test_the_first_events_replace_the_waiting_placeholder(signed_in, user):
 
 
 def test_once_the_task_ended_the_poller_reloads_the_page_and_stops(signed_in, user):
-    task = make_task(user, status=TaskStatus.COMPLETED)
+    task = make_task(user, status=RunStatus.SUCCEEDED)
 
     response = signed_in.get(f"/create/tasks/{task.pk}/events?after=0")
     page = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
@@ -124,7 +124,7 @@ def test_a_completed_task_shows_its_links_and_text(signed_in, user):
         ],
         "text": [{"title": "Next steps", "content": "Run **pytest** in `billing-client`.\n\n- one\n- two"}],
     }
-    task = make_task(user, status=TaskStatus.COMPLETED, output=output)
+    task = make_task(user, status=RunStatus.SUCCEEDED, output=output)
 
     html = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
 
@@ -142,7 +142,7 @@ def test_a_completed_task_shows_its_links_and_text(signed_in, user):
 
 
 def test_a_failed_task_says_why_and_offers_retry_to_its_creator(signed_in, user):
-    task = make_task(user, status=TaskStatus.FAILED, error="Step Publish to GitHub failed: Bad credentials")
+    task = make_task(user, status=RunStatus.FAILED, error="Step Publish to GitHub failed: Bad credentials")
 
     html = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
 
@@ -154,29 +154,29 @@ def test_a_failed_task_says_why_and_offers_retry_to_its_creator(signed_in, user)
 
 
 def test_retry_runs_the_task_again_from_the_failed_step(signed_in, user):
-    task = make_task(user, status=TaskStatus.FAILED, error="boom")
+    task = make_task(user, status=RunStatus.FAILED, error="boom")
 
     response = signed_in.post(f"/create/tasks/{task.pk}/retry")
 
     task.refresh_from_db()
     assert response.status_code == 302
     assert response["Location"] == f"/create/tasks/{task.pk}"
-    assert task.status == TaskStatus.OPEN
+    assert task.status == RunStatus.PENDING
     assert task.error == ""
     assert list(task.steps.order_by("index").values_list("status", flat=True)) == [
-        StepStatus.COMPLETED,
+        StepStatus.SUCCEEDED,
         StepStatus.PENDING,
     ]
 
 
 def test_cancel_stops_a_waiting_task(signed_in, user):
-    task = make_task(user, status=TaskStatus.OPEN)
+    task = make_task(user, status=RunStatus.PENDING)
 
     response = signed_in.post(f"/create/tasks/{task.pk}/cancel")
 
     task.refresh_from_db()
     assert response["Location"] == f"/create/tasks/{task.pk}"
-    assert task.status == TaskStatus.CANCELLED
+    assert task.status == RunStatus.CANCELLED
     page = signed_in.get(response["Location"]).content.decode()
     assert '<span class="badge badge-warn" data-testid="task-status">Cancelled</span>' in page
     assert "Retry from the step that did not finish" in page
@@ -187,7 +187,7 @@ def test_cancel_of_a_running_task_is_asked_between_steps(signed_in, running):
 
     running.refresh_from_db()
     page = signed_in.get(f"/create/tasks/{running.pk}").content.decode()
-    assert running.status == TaskStatus.PROCESSING
+    assert running.status == RunStatus.RUNNING
     assert running.cancel_requested is True
     assert '<span class="badge badge-running" data-testid="task-status">Cancelling</span>' in page
     assert "button-danger" not in page
@@ -250,7 +250,7 @@ def dry_run_output() -> dict:
 
 
 def test_a_dry_run_shows_its_file_tree_and_a_text_file(signed_in, user):
-    task = make_task(user, status=TaskStatus.COMPLETED, dry_run=True, output=dry_run_output())
+    task = make_task(user, status=RunStatus.SUCCEEDED, dry_run=True, output=dry_run_output())
 
     html = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
 
@@ -269,7 +269,7 @@ def test_a_dry_run_shows_its_file_tree_and_a_text_file(signed_in, user):
 
 
 def test_a_dry_run_file_is_chosen_by_its_path_and_binary_files_are_only_listed(signed_in, user):
-    task = make_task(user, status=TaskStatus.COMPLETED, dry_run=True, output=dry_run_output())
+    task = make_task(user, status=RunStatus.SUCCEEDED, dry_run=True, output=dry_run_output())
 
     binary = signed_in.get(f"/create/tasks/{task.pk}?file=docs/logo.png").content.decode()
     script = signed_in.get(f"/create/tasks/{task.pk}?file=scripts/run.sh").content.decode()
@@ -282,10 +282,10 @@ def test_a_dry_run_file_is_chosen_by_its_path_and_binary_files_are_only_listed(s
 
 
 def test_my_tasks_lists_mine_with_status_filters(signed_in, user, other_user):
-    make_task(user, status=TaskStatus.COMPLETED)
-    make_task(user, status=TaskStatus.FAILED)
-    make_task(user, status=TaskStatus.PROCESSING, dry_run=True)
-    make_task(other_user, status=TaskStatus.COMPLETED)
+    make_task(user, status=RunStatus.SUCCEEDED)
+    make_task(user, status=RunStatus.FAILED)
+    make_task(user, status=RunStatus.RUNNING, dry_run=True)
+    make_task(other_user, status=RunStatus.SUCCEEDED)
 
     html = signed_in.get("/create/tasks/").content.decode()
     failed = signed_in.get("/create/tasks/?status=failed").content.decode()
@@ -313,7 +313,7 @@ def test_task_lists_take_the_same_queries_for_few_or_many_tasks(signed_in, user)
     with CaptureQueriesContext(connection) as few:
         signed_in.get("/create/tasks/")
     for _ in range(12):
-        make_task(user, status=TaskStatus.FAILED)
+        make_task(user, status=RunStatus.FAILED)
     with CaptureQueriesContext(connection) as many:
         html = signed_in.get("/create/tasks/").content.decode()
 
@@ -326,7 +326,7 @@ def test_all_tasks_is_for_administrators_and_template_owners(signed_in, staff_us
     from django.test import Client
 
     make_task(user)
-    make_task(other_user, status=TaskStatus.FAILED)
+    make_task(other_user, status=RunStatus.FAILED)
     staff_client = Client()
     staff_client.force_login(staff_user)
 
@@ -341,9 +341,9 @@ def test_all_tasks_is_for_administrators_and_template_owners(signed_in, staff_us
 
 
 def test_home_shows_my_running_tasks_and_the_last_finished(signed_in, user, other_user):
-    running = make_task(user, status=TaskStatus.PROCESSING)
-    finished = [make_task(user, status=TaskStatus.COMPLETED) for _ in range(4)]
-    make_task(other_user, status=TaskStatus.PROCESSING)
+    running = make_task(user, status=RunStatus.RUNNING)
+    finished = [make_task(user, status=RunStatus.SUCCEEDED) for _ in range(4)]
+    make_task(other_user, status=RunStatus.RUNNING)
 
     html = signed_in.get("/").content.decode()
 
@@ -365,7 +365,7 @@ def test_home_without_tasks_invites_to_create(signed_in):
 def test_my_running_tasks_on_home_take_two_queries(signed_in, user):
     from scaffolder.home import running_tasks_context
 
-    for status in (TaskStatus.PROCESSING, TaskStatus.OPEN, TaskStatus.COMPLETED, TaskStatus.FAILED):
+    for status in (RunStatus.RUNNING, RunStatus.PENDING, RunStatus.SUCCEEDED, RunStatus.FAILED):
         make_task(user, status=status)
     request = type("Request", (), {"user": user})()
 
@@ -373,6 +373,6 @@ def test_my_running_tasks_on_home_take_two_queries(signed_in, user):
         section = running_tasks_context(request)
 
     assert len(queries) == 2
-    assert [row["task"].status for row in section["running"]] == [TaskStatus.OPEN, TaskStatus.PROCESSING]
-    assert [row["task"].status for row in section["finished"]] == [TaskStatus.FAILED, TaskStatus.COMPLETED]
+    assert [row["task"].status for row in section["running"]] == [RunStatus.PENDING, RunStatus.RUNNING]
+    assert [row["task"].status for row in section["finished"]] == [RunStatus.FAILED, RunStatus.SUCCEEDED]
     assert [row["when"] for row in section["running"]] == ["just now", "just now"]

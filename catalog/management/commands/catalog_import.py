@@ -13,17 +13,6 @@ from catalog.models import LocationType
 from portal import audit
 
 
-def location_type(target: str) -> str:
-    """A path is a file location; ``https://github.com/ORG`` is discovery; another URL is a URL."""
-    if readers.is_http(target):
-        try:
-            github.parse_org_url(target)
-        except ValueError:
-            return LocationType.URL
-        return LocationType.GITHUB_DISCOVERY
-    return LocationType.FILE
-
-
 def print_outcome(command: BaseCommand, location, report) -> None:
     """Counts per kind and every error of the location, as ``file:line: [kind] message``."""
     style = command.style
@@ -64,7 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--catalog-path", default="catalog-info.yaml", help="discovery: file read in each repo")
 
     def handle(self, *args, target: str, wait: bool, **options):
-        kind = location_type(target)
+        kind = readers.location_type(target)
         if kind == LocationType.FILE:
             target = os.path.abspath(target)
         discovery = {}
@@ -85,10 +74,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"Already registered: {location.type}:{location.target} (id {location.pk}).")
                 if not wait:
                     job = services.refresh_location(location)
-                    self.stdout.write(f"Refresh queued as job {job.pk}.")
+                    self.stdout.write(f"Refresh queued as run {job.pk}.")
             except services.CatalogError as exc:
                 raise CommandError(str(exc)) from None
         if wait:
             print_outcome(self, location, services.process_location(location))
         else:
-            self.stdout.write("It is read in the background; see its job in the admin or the catalog.")
+            self.stdout.write(
+                "It is read in the background; see its run in Admin → Runs or on the catalog health page."
+            )

@@ -41,11 +41,11 @@ class Command(BaseCommand):
         if not wait:
             if all:
                 job = services.refresh_all()
-                self.stdout.write(f"Refresh of every location queued as job {job.pk}.")
+                self.stdout.write(f"Refresh of every location queued as run {job.pk}.")
                 return
             for location in locations:
                 job = services.refresh_location(location)
-                self.stdout.write(f"Refresh of {location.type}:{location.target} queued as job {job.pk}.")
+                self.stdout.write(f"Refresh of {location.type}:{location.target} queued as run {job.pk}.")
             return
         failed = []
         for location in locations:

@@ -1,0 +1,202 @@
+"""Runs in the portal's own pages: every run of every kind for administrators (filter by kind, status,
+subject, user), and a run's page with its steps and live log, where it can be retried or cancelled."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from portal import permissions, runs
+from portal.models.runs import Run, RunStatus, StepStatus
+
+PAGE_SIZE = 50
+#: Lines of a run's log on its page (the newest are kept when there are more).
+LOG_SHOWN = 500
+BADGES = {
+    RunStatus.PENDING: "badge",
+    RunStatus.RUNNING: "badge badge-warn",
+    RunStatus.SUCCEEDED: "badge badge-ok",
+    RunStatus.FAILED: "badge badge-danger",
+    RunStatus.CANCELLED: "badge badge-warn",
+    StepStatus.SKIPPED: "badge",
+}
+
+
+def _kind_label(name: str) -> str:
+    kind = runs.registered().get(name)
+    return kind.label or name if kind is not None else name
+
+
+def _duration(start, end) -> str:
+    if start is None:
+        return ""
+    seconds = ((end or timezone.now()) - start).total_seconds()
+    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def _page(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def run_list(request):
+    if not permissions.can(request.user, "portal.view_runs"):
+        raise PermissionDenied("Every run is listed for administrators; your own are on their pages.")
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    status = status if status in RunStatus.values else ""
+    user = request.GET.get("user", "").strip()[:200]
+    subject = request.GET.get("object", "").strip()[:100]
+    rows = Run.objects.visible_to(request.user)
+    kinds = sorted(rows.order_by().values_list("kind", flat=True).distinct())
+    if kind:
+        rows = rows.filter(kind=kind)
+    counts = dict(rows.order_by().values_list("status").annotate(n=Count("id")))
+    if status:
+        rows = rows.filter(status=status)
+    if user:
+        rows = rows.filter(created_by__email__icontains=user)
+    if subject:
+        rows = (
+            rows.filter(object_id=subject)
+            if ":" not in subject
+            else rows.filter(object_type=subject.partition(":")[0], object_id=subject.partition(":")[2])
+        )
+    total = rows.count()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(_page(request), pages)
+    shown = (
+        rows.select_related("created_by")
+        .defer("secrets_encrypted", "params", "output")
+        .order_by("-created")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    )
+    query = {"kind": kind, "status": status, "user": user, "object": subject}
+
+    def link(**changes) -> str:
+        pairs = [(key, value) for key, value in {**query, **changes}.items() if value]
+        return f"{request.path}?{urlencode(pairs)}" if pairs else request.path
+
+    context = {
+        "kinds": [{"name": name, "label": _kind_label(name)} for name in kinds],
+        "statuses": [
+            {"value": value, "label": label, "count": counts.get(value, 0), "url": link(status=value, page="")}
+            for value, label in RunStatus.choices
+        ],
+        "query": query,
+        "total": total,
+        "rows": [
+            {
+                "run": run,
+                "kind": _kind_label(run.kind),
+                "badge": BADGES.get(run.status, "badge"),
+                "duration": _duration(run.started, run.completed),
+                "by": run.created_by.email if run.created_by else "",
+            }
+            for run in shown
+        ],
+        "page": page,
+        "pages": pages,
+        "previous_url": link(page=str(page - 1)) if page > 1 else "",
+        "next_url": link(page=str(page + 1)) if page < pages else "",
+        "all_url": link(status=""),
+    }
+    return render(request, "portal/runs/list.html", context)
+
+
+def _visible_run(request, pk) -> Run:
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such run.") from None
+    run = Run.objects.visible_to(request.user).select_related("created_by").filter(pk=key).first()
+    if run is None:
+        raise Http404("No such run.")
+    return run
+
+
+def _events(run: Run) -> list[dict]:
+    newest = list(run.events.order_by("-id")[:LOG_SHOWN])
+    names = dict(run.steps.values_list("key", "name"))
+    return [
+        {
+            "id": event.pk,
+            "time": timezone.localtime(event.created),
+            "level": event.level,
+            "step": names.get(event.body.get("stepId", ""), "") if isinstance(event.body, dict) else "",
+            "message": event.message,
+        }
+        for event in reversed(newest)
+    ]
+
+
+def run_page(request, pk):
+    run = _visible_run(request, pk)
+    steps = [
+        {
+            "step": step,
+            "badge": BADGES.get(step.status, "badge"),
+            "duration": _duration(step.started, step.completed if step.completed or step.status == "running" else None)
+            if step.started
+            else "",
+        }
+        for step in run.steps.order_by("index")
+    ]
+    context = {
+        "run": run,
+        "kind": _kind_label(run.kind),
+        "badge": BADGES.get(run.status, "badge"),
+        "duration": _duration(run.started, run.completed),
+        "steps": steps,
+        "events": _events(run),
+        "params": json.dumps(run.params, indent=2, ensure_ascii=False),
+        "output": json.dumps(run.output, indent=2, ensure_ascii=False) if run.output else "",
+        "can_cancel": run.is_active
+        and not run.cancel_requested
+        and permissions.can(request.user, "portal.cancel_run", run),
+        "can_retry": run.status in (RunStatus.FAILED, RunStatus.CANCELLED)
+        and permissions.can(request.user, "portal.retry_run", run),
+        "subject_url": runs.subject_url(run),
+    }
+    template = (
+        "portal/runs/_live.html"
+        if getattr(request, "htmx", False) and request.GET.get("live")
+        else "portal/runs/page.html"
+    )
+    return render(request, template, context)
+
+
+@require_POST
+def cancel_run(request, pk):
+    run = _visible_run(request, pk)
+    if not permissions.can(request.user, "portal.cancel_run", run):
+        raise PermissionDenied("You may not cancel this run.")
+    if runs.cancel(run, by=request.user):
+        messages.success(request, "Cancelled." if run.status == RunStatus.CANCELLED else "Cancellation requested.")
+    else:
+        messages.error(request, f"The run has already ended ({run.get_status_display().lower()}).")
+    return redirect("portal:run", pk=run.pk)
+
+
+@require_POST
+def retry_run(request, pk):
+    run = _visible_run(request, pk)
+    if not permissions.can(request.user, "portal.retry_run", run):
+        raise PermissionDenied("You may not retry this run.")
+    try:
+        runs.retry(run, by=request.user)
+    except (runs.RunStateError, runs.UnknownRunKind) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Retried: the run starts again from the step that did not finish.")
+    return redirect("portal:run", pk=run.pk)

@@ -1,0 +1,85 @@
+"""The runs pages: the list for administrators, a run's page with its steps and log, cancel and retry."""
+
+import pytest
+from django.urls import reverse
+
+from portal import runs
+from portal.models import AuditEntry, Run
+from tests.portal.test_runs import _start  # registers the test kinds
+
+
+@pytest.fixture
+def failed_run(db, user):
+    run = _start("tests.missing", user=user)
+    runs.execute(run.pk)
+    return Run.objects.get(pk=run.pk)
+
+
+def test_administrators_see_every_run_filtered_by_kind_and_status(staff_client, user, failed_run):
+    done = _start("tests.arithmetic")
+    runs.execute(done.pk)
+
+    page = staff_client.get(reverse("portal:runs"), {"status": "failed"})
+
+    assert page.status_code == 200
+    assert [row["run"].pk for row in page.context["rows"]] == [failed_run.pk]
+    assert {status["value"]: status["count"] for status in page.context["statuses"]}["succeeded"] == 1
+    assert staff_client.get(reverse("portal:runs"), {"kind": "tests.arithmetic"}).context["total"] == 1
+    assert staff_client.get(reverse("portal:runs"), {"user": "dev@"}).context["total"] == 1
+
+
+def test_the_list_of_every_run_is_refused_to_others(signed_in, failed_run):
+    assert signed_in.get(reverse("portal:runs")).status_code == 403
+
+
+def test_the_list_takes_a_fixed_number_of_queries(staff_client, user, django_assert_max_num_queries):
+    for _ in range(20):
+        _start("tests.arithmetic", user=user)
+    with django_assert_max_num_queries(12):
+        page = staff_client.get(reverse("portal:runs"))
+    assert len(page.context["rows"]) == 20
+
+
+def test_a_run_page_shows_its_steps_error_and_log_to_who_started_it(signed_in, failed_run):
+    page = signed_in.get(reverse("portal:run", kwargs={"pk": failed_run.pk}))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Step Fetch failed: GitHub answered 404: no repository acme/orders" in html
+    assert [row["step"].key for row in page.context["steps"]] == ["fetch", "after"]
+    assert [line["message"] for line in page.context["events"]][-1] == "Run completed with status: failed"
+    assert page.context["can_retry"] is True
+
+
+def test_another_users_run_is_not_found(client, other_user, failed_run):
+    client.force_login(other_user)
+    assert client.get(reverse("portal:run", kwargs={"pk": failed_run.pk})).status_code == 404
+    assert client.post(reverse("portal:run-retry", kwargs={"pk": failed_run.pk})).status_code == 404
+    assert Run.objects.get(pk=failed_run.pk).status == "failed"
+    assert AuditEntry.objects.filter(action="retry").count() == 0
+
+
+def test_retrying_from_the_page_starts_the_run_again(signed_in, failed_run):
+    answer = signed_in.post(reverse("portal:run-retry", kwargs={"pk": failed_run.pk}))
+
+    assert answer.status_code == 302
+    assert Run.objects.get(pk=failed_run.pk).status == "pending"
+
+
+def test_cancelling_from_the_page_ends_a_waiting_run(signed_in, user):
+    run = _start("tests.arithmetic", user=user)
+
+    answer = signed_in.post(reverse("portal:run-cancel", kwargs={"pk": run.pk}), follow=True)
+
+    assert Run.objects.get(pk=run.pk).status == "cancelled"
+    assert "Cancelled." in answer.content.decode()
+
+
+def test_the_live_part_of_a_running_run_polls_until_it_ends(signed_in, user):
+    run = _start("tests.arithmetic", user=user)
+
+    live = signed_in.get(reverse("portal:run", kwargs={"pk": run.pk}), {"live": "1"}, HTTP_HX_REQUEST="true")
+
+    assert live.status_code == 200
+    assert 'hx-trigger="every 1s"' in live.content.decode()
+    assert "<html" not in live.content.decode()
