@@ -41,7 +41,7 @@ def read_location(ctx: RunContext) -> dict[str, Any]:
         raise TransientError(f"Conflicting concurrent write: {exc}", retry_in=5) from None
     if report.failure:
         if report.transient:
-            raise TransientError(report.failure)
+            raise TransientError(report.failure, retry_in=report.retry_after)
         raise PermanentError(report.failure)
     return report.result()
 

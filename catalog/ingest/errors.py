@@ -12,10 +12,14 @@ class ReadError(Exception):
     (a timeout, an unreachable host, a 5xx), so what was read from it before is kept.
     """
 
-    def __init__(self, message: str, *, missing: bool = False, transient: bool = False) -> None:
+    def __init__(
+        self, message: str, *, missing: bool = False, transient: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.missing = missing
         self.transient = transient
+        #: Seconds the server asked to wait before trying again (``Retry-After``), if it said.
+        self.retry_after = retry_after
 
 
 class SubstitutionError(Exception):
@@ -29,9 +33,10 @@ class SubstitutionError(Exception):
 class LocationFailure(Exception):
     """The location as a whole could not be read (its root is unreachable, missing, not allowed)."""
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.transient = transient
+        self.retry_after = retry_after
 
 
 class ConcurrentRefresh(Exception):

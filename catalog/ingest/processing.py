@@ -155,7 +155,7 @@ class Walker:
                     include_forks=bool(self.options.get("include_forks", False)),
                 )
             except ReadError as exc:
-                raise LocationFailure(str(exc), transient=exc.transient) from None
+                raise LocationFailure(str(exc), transient=exc.transient, retry_after=exc.retry_after) from None
             self.plan.stats.repositories = len(repos)
             path = str(self.options.get("catalog_path") or "catalog-info.yaml")
             return [_Item(github.repo_file_url(repo, path), DISCOVERED) for repo in repos]
@@ -211,7 +211,7 @@ class Walker:
         """Record a failed read; a source read before that may work again later (not missing) keeps
         its entities, and its stored Location entities are still followed. Returns their targets."""
         if item.kind == ROOT and url == item.url:
-            raise LocationFailure(str(exc), transient=exc.transient)
+            raise LocationFailure(str(exc), transient=exc.transient, retry_after=exc.retry_after)
         if item.kind == DISCOVERED and exc.missing:
             self.plan.stats.repositories_without_file += 1
             return []

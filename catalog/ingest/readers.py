@@ -13,6 +13,8 @@ otherwise. What may be read is contained:
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import functools
 import glob
 import os
@@ -190,6 +192,28 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+#: A ``Retry-After`` longer than this is not waited for (the kind's own backoff applies).
+MAX_RETRY_AFTER = 3600
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delay-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = (when - datetime.datetime.now(datetime.UTC)).total_seconds()
+    return max(1.0, seconds) if seconds <= MAX_RETRY_AFTER else None
+
+
 def _timeout(url: str) -> ReadError:
     return ReadError(f"{url} did not answer within {settings.CATALOG_READ_TIMEOUT} s", transient=True)
 
@@ -216,7 +240,10 @@ def _read_http(url: str) -> bytes:
                 chunks.append(chunk)
     except urllib.error.HTTPError as exc:
         raise ReadError(
-            f"{url} answered {exc.code} {exc.reason}", missing=exc.code in (404, 410), transient=exc.code >= 500
+            f"{url} answered {exc.code} {exc.reason}",
+            missing=exc.code in (404, 410),
+            transient=exc.code >= 500 or exc.code == 429,
+            retry_after=retry_after(exc.headers.get("Retry-After") if exc.headers else None),
         ) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):

@@ -21,6 +21,8 @@ class RefreshReport:
     problems: list[Problem]
     failure: str = ""
     transient: bool = False
+    #: Seconds the source asked to wait before the next try (its ``Retry-After``), if it said.
+    retry_after: float | None = None
     #: False when the location was deleted while it was being read.
     written: bool = True
 
@@ -37,6 +39,7 @@ class RefreshReport:
             problems=list(plan.problems),
             failure=str(plan.failure) if plan.failure is not None else "",
             transient=bool(plan.failure is not None and plan.failure.transient),
+            retry_after=plan.failure.retry_after if plan.failure is not None else None,
             written=written,
         )
 

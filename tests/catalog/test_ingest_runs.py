@@ -32,6 +32,7 @@ def folder(tmp_path, settings):
 def flaky_site(settings):
     """A web server whose /catalog-info.yaml answers 503 as many times as ``failures[0]`` says, then the file."""
     failures = [0]
+    answer = {"status": 503, "headers": {}}
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -42,10 +43,12 @@ def flaky_site(settings):
             requests.append(self.path)
             if failures[0] > 0:
                 failures[0] -= 1
-                status, body = 503, b"busy"
+                status, body, headers = answer["status"], b"busy", answer["headers"]
             else:
-                status, body = 200, component("flaky").encode()
+                status, body, headers = 200, component("flaky").encode(), {}
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -54,7 +57,11 @@ def flaky_site(settings):
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.CATALOG_URL_ALLOWED_HOSTS = ["127.0.0.1"]
-    yield {"url": f"http://127.0.0.1:{server.server_address[1]}/catalog-info.yaml", "failures": failures}
+    yield {
+        "url": f"http://127.0.0.1:{server.server_address[1]}/catalog-info.yaml",
+        "failures": failures,
+        "answer": answer,
+    }
     server.shutdown()
     server.server_close()
 
@@ -256,6 +263,38 @@ def test_a_location_that_answers_503_is_retried_with_backoff_then_read(flaky_sit
     assert (done.status, refresh.status, refresh.attempts) == ("succeeded", "succeeded", 2)
     assert steps(refresh) == [("read", "succeeded", 2, "")]
     assert list(Entity.objects.filter(location=loc).values_list("ref", flat=True)) == ["component:default/flaky"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "retry_after", "expected"),
+    [(503, "7", 7), (429, "120", 120), (503, "0", 1)],
+)
+def test_a_location_whose_server_says_when_to_come_back_is_retried_then(flaky_site, status, retry_after, expected):
+    loc = services.register_location(type="url", target=flaky_site["url"], refresh=False)
+    flaky_site["failures"][0] = 1
+    flaky_site["answer"].update(status=status, headers={"Retry-After": retry_after})
+    refresh = services.refresh_location(loc)
+
+    waiting = runs.execute(refresh.pk)
+
+    assert (waiting.status, waiting.retry_in) == ("waiting", expected)
+    assert refresh.events.order_by("id").last().message.startswith(f"retrying in {expected} s (attempt 2 of 3): ")
+
+
+def test_retry_after_reads_seconds_and_http_dates_and_ignores_the_rest():
+    from email.utils import format_datetime
+
+    from catalog.ingest.readers import retry_after
+
+    soon = format_datetime(timezone.now() + datetime.timedelta(seconds=90), usegmt=True)
+    assert retry_after("30") == 30
+    assert 88 <= retry_after(soon) <= 90
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 1  # in the past: at once, after a second
+    assert retry_after("99999") is None  # longer than an hour: the kind's backoff decides
+    assert retry_after("soon") is None
+    assert retry_after("") is None
+    assert retry_after(None) is None
 
 
 @pytest.mark.django_db

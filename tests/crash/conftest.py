@@ -70,6 +70,7 @@ def process_env(settings, broker_url: str | None = None) -> dict[str, str]:
         "SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR": str(settings.SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR),
         "SCAFFOLDER_GIT_CHECKOUT_DIR": str(settings.SCAFFOLDER_GIT_CHECKOUT_DIR),
         "CATALOG_FILE_ROOTS": ",".join(settings.CATALOG_FILE_ROOTS),
+        "CATALOG_URL_ALLOWED_HOSTS": ",".join(settings.CATALOG_URL_ALLOWED_HOSTS),
         "LOG_FORMAT": "json",
         **{name: str(value) for name, value in TIMINGS.items()},
     }

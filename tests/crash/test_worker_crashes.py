@@ -19,6 +19,7 @@ from catalog import services as catalog
 from catalog.models import Entity
 from portal.models import Run, RunEvent, RunStep
 from tests.crash.conftest import wait_until
+from tests.fakes.server import FakeServer, QuietHandler
 
 pytestmark = [pytest.mark.slow, pytest.mark.crash]
 
@@ -278,3 +279,73 @@ def test_runs_started_while_the_broker_is_down_all_complete_once_it_is_back(
     ]
     with capsys.disabled():
         print(f"\n[crash] broker down 30 s: the 5 pending refreshes completed {done:.1f} s after it came back")
+
+
+class FlakySite(FakeServer):
+    """Serves catalog files; ``/busy/…`` answers 503 (Retry-After: 1) the first ``busy`` times, ``/gone/…`` 404."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy = busy
+        self.seen: list[tuple[str, int]] = []
+        super().__init__()
+
+    def handler_class(self):
+        site = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                name = self.path.strip("/").split("/")[-1].removesuffix(".yaml")
+                if self.path.startswith("/gone/"):
+                    status, body, headers = 404, b"no such file", {}
+                elif self.path.startswith("/busy/") and site.busy > 0:
+                    site.busy -= 1
+                    status, body, headers = 503, b"busy", {"Retry-After": "1"}
+                else:
+                    document = {
+                        "apiVersion": "backstage.io/v1alpha1",
+                        "kind": "Component",
+                        "metadata": {"name": name},
+                        "spec": {"type": "service", "lifecycle": "production", "owner": "group:default/a"},
+                    }
+                    status, body, headers = 200, yaml.safe_dump(document).encode(), {}
+                site.seen.append((self.path, status))
+                self.send_response(status)
+                for header, value in headers.items():
+                    self.send_header(header, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+def test_a_transient_error_is_retried_by_the_workers_and_a_permanent_one_fails_at_once(processes, crash_settings):
+    site = FlakySite(busy=2).start()
+    crash_settings.CATALOG_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    try:
+        processes.beat()
+        processes.worker("first")
+        busy = catalog.register_location(type="url", target=f"{site.url}/busy/flaky.yaml")
+        gone = catalog.register_location(type="url", target=f"{site.url}/gone/missing.yaml")
+        wait_until(
+            lambda: (
+                Run.objects.filter(kind=catalog.REFRESH_LOCATION_RUN, status__in=["succeeded", "failed"]).count() == 2
+            ),
+            timeout=60,
+            what="both refreshes end",
+        )
+    finally:
+        site.stop()
+    flaky, missing = _run_of(busy), _run_of(gone)
+    assert (flaky.status, flaky.error) == ("succeeded", "")
+    assert list(RunStep.objects.filter(run=flaky).values_list("status", "attempts")) == [("succeeded", 3)]
+    reason = f"{site.url}/busy/flaky.yaml answered 503 Service Unavailable"
+    assert [event.message for event in flaky.events.order_by("id") if event.message.startswith("retrying")] == [
+        f"retrying in 1 s (attempt 2 of 3): {reason}",
+        f"retrying in 1 s (attempt 3 of 3): {reason}",
+    ]
+    assert Entity.objects.filter(location=busy).count() == 1
+    assert missing.status == "failed"
+    assert missing.error == f"Step Read the location failed: {site.url}/gone/missing.yaml answered 404 Not Found"
+    assert list(RunStep.objects.filter(run=missing).values_list("status", "attempts")) == [("failed", 1)]
+    assert [path for path, _status in site.seen if path.startswith("/gone/")] == ["/gone/missing.yaml"]
