@@ -9,7 +9,7 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from catalog import demo, home, services
+        from catalog import demo, home, rules, services  # noqa: F401  (rules registers)
         from catalog.models import Location
         from portal import audit, home_sections, navigation
         from portal import demo as portal_demo

@@ -49,6 +49,7 @@ def read_location(ctx: RunContext) -> dict[str, Any]:
 class RefreshLocation(RunKind):
     name = services.REFRESH_LOCATION_RUN
     label = "Catalog refresh"
+    url_label = "Open the location"
     steps = (Step("read", "Read the location", read_location, action="catalog.read_location"),)
     max_attempts = 3
     retry_base = 30.0

@@ -55,3 +55,12 @@ def integer(name: str, raw: str | None, default: T, *, minimum: int = 0, cap: in
     if value > MAX_INTEGER:
         raise ParamError(name, TOO_LARGE, f"{name} must be at most {MAX_INTEGER}.")
     return min(value, cap) if cap is not None else value
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from a query string (``?page=``): 1 for anything that is not a whole number of at
+    least 1; callers cap it at their last page."""
+    try:
+        return integer("page", raw, 1, minimum=1, cap=MAX_INTEGER)
+    except ParamError:
+        return 1

@@ -4,6 +4,10 @@ Views, API views and services ask :func:`can` (may this user do this, to this ob
 :func:`visible` (which rows of this queryset may the user see?). Each rule is a function of the
 user and the object, each scope a function of the user and a queryset. An action with no rule, or
 no scope, is denied; so is everything for an anonymous or inactive user.
+
+The portal's own rules are here; each app registers its rules in its ``rules.py`` (imported when
+the app is ready) with :func:`rule` and :func:`scope`. This module imports no app: the apps depend
+on it, not the other way round.
 """
 
 from __future__ import annotations
@@ -110,124 +114,64 @@ def _manage_token(user, token) -> bool:
     return token is not None and token.user_id == user.pk
 
 
-# --- catalog ---------------------------------------------------------------------------------
-
-
-@rule("catalog.own")
-def _catalog_own(user, entity) -> bool:
-    """Members of an entity's owner group (directly or through a child team) own it; so does a User owner."""
-    from catalog import identity
-
-    return entity is not None and identity.is_owner(user, entity)
-
-
-@rule("catalog.register")
-def _catalog_register(user, obj) -> bool:
-    """Anyone signed in may register a URL; what it may reach is limited by the catalog's readers."""
-    return True
-
-
-@rule("catalog.register_file")
-def _catalog_register_file(user, obj) -> bool:
-    """Files on the server and GitHub organisation discovery: administrators only."""
-    return is_admin(user)
-
-
-@rule("catalog.read")
-def _catalog_read(user, obj) -> bool:
-    return True
-
-
-@rule("catalog.refresh")
-def _catalog_refresh(user, obj) -> bool:
-    return True
-
-
-@rule("catalog.delete_location")
-def _catalog_delete_location(user, location) -> bool:
-    """Its creator or an administrator; a location Atrium manages, no one."""
-    if location is None or location.managed:
-        return False
-    return is_admin(user) or (location.created_by_id is not None and location.created_by_id == user.pk)
-
-
-@rule("catalog.delete_entity")
-def _catalog_delete_entity(user, entity) -> bool:
-    """An administrator, or an owner of the entity (a member of its owner group, or its User owner)."""
-    if entity is None:
-        return False
-    if is_admin(user):
-        return True
-    from catalog.identity import is_owner  # the catalog's models load after this module
-
-    return is_owner(user, entity)
-
-
-# --- golden paths ---------------------------------------------------------------------------------
-
-
-@rule("scaffolder.run_template")
-def _scaffolder_run_template(user, entity) -> bool:
-    """Everyone signed in, unless the template's ``atrium.dev/allowed-groups`` annotation restricts it: then
-    members of those groups (or of their sub-groups), members of the template's owner group, and
-    administrators. An annotation naming no valid group reference leaves only the last two."""
-    if entity is None:
-        return False
-    if is_admin(user):
-        return True
-    from catalog import identity
-    from scaffolder.services import allowed_groups
-
-    allowed = allowed_groups(entity.body)
-    if allowed is None:
-        return True
-    refs, _unreadable = allowed
-    return bool(refs & {group.ref for group in identity.my_groups(user)}) or identity.is_owner(user, entity)
-
-
-def _task_template_owner(task) -> str:
-    from catalog.models import Entity
-
-    return Entity.objects.filter(ref=task.template_ref).values_list("owner_ref", flat=True).first() or ""
-
-
-@rule("scaffolder.view_task")
-def _scaffolder_view_task(user, task) -> bool:
-    """Its creator, the owners of its template, administrators."""
-    if task is None:
-        return False
-    if is_admin(user) or (task.created_by_id is not None and task.created_by_id == user.pk):
-        return True
-    from catalog import identity
-
-    return identity.is_owner(user, _task_template_owner(task))
-
-
-@rule("scaffolder.cancel_task")
-def _scaffolder_cancel_task(user, task) -> bool:
-    """Its creator and administrators."""
-    return task is not None and (is_admin(user) or (task.created_by_id is not None and task.created_by_id == user.pk))
-
-
-@rule("scaffolder.retry_task")
-def _scaffolder_retry_task(user, task) -> bool:
-    """Its creator and administrators."""
-    return task is not None and (is_admin(user) or (task.created_by_id is not None and task.created_by_id == user.pk))
+READ_ONLY_MESSAGE = "A read-only API token cannot change anything."
+DENIED_MESSAGE = "You are not allowed to do this."
 
 
 class ApiAccess(BasePermission):
-    """Signed in, and a read-only token may only read."""
+    """The one permission class of every API view (the default in ``REST_FRAMEWORK``).
 
-    message = "A read-only API token cannot change anything."
+    - signed in (401 otherwise), and active;
+    - a read-only API token only for requests that read: the safe methods, and the methods a view
+      lists in ``reading_methods`` (POST endpoints that only read, such as Backstage's by-refs);
+    - the view's ``policy``, ``{method: action}``, asked of :func:`can` without an object (HEAD and
+      OPTIONS need GET's action); a method missing from a view's ``policy`` is denied;
+    - the view's ``object_policy``, ``{method: action}``, asked of :func:`can` with the object when
+      the view calls ``check_object_permissions`` (or DRF's generic views do);
+    - ``denied_message``: what a refusal says (403).
+
+    A view whose answer depends on more than the method (a dry run that only reads) overrides
+    ``reads(request)`` and ``policy_action(request)``. A method the view does not implement answers
+    405 to those who may use the endpoint at all (the action of its GET, or of its one method).
+    """
+
+    message = DENIED_MESSAGE
+
+    @staticmethod
+    def _action(table: dict[str, str] | None, method: str) -> str | None:
+        if table is None:
+            return None
+        return table.get(method) or (table.get("GET") if method in ("HEAD", "OPTIONS") else None)
+
+    @staticmethod
+    def reads(view, request) -> bool:
+        if hasattr(view, "reads"):
+            return bool(view.reads(request))
+        return request.method in SAFE_METHODS or request.method in getattr(view, "reading_methods", ())
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user and user.is_authenticated and user.is_active):
+        if not signed_in(user):
             return False
         token = request.auth if hasattr(request.auth, "read_only") else None
-        return not (token is not None and token.read_only and request.method not in SAFE_METHODS)
+        if token is not None and token.read_only and not self.reads(view, request):
+            self.message = READ_ONLY_MESSAGE
+            return False
+        table = getattr(view, "policy", None)
+        if table is None:
+            return True
+        picks = getattr(view, "policy_action", None)
+        if not hasattr(view, request.method.lower()):
+            # DRF answers 405, to those who may use the endpoint at all.
+            action = table.get("GET") or next(iter(table.values()), None)
+        else:
+            action = picks(request) if picks is not None else self._action(table, request.method)
+        self.message = getattr(view, "denied_message", DENIED_MESSAGE)
+        return action is not None and can(user, action)
 
-
-class IsPortalAdmin(ApiAccess):
-    def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and can(request.user, "portal.view_admin")
+    def has_object_permission(self, request, view, obj) -> bool:
+        action = self._action(getattr(view, "object_policy", None), request.method)
+        if action is None:
+            return True
+        self.message = getattr(view, "denied_message", DENIED_MESSAGE)
+        return can(request.user, action, obj)

@@ -8,7 +8,7 @@ class ScaffolderConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import home_sections, navigation
-        from scaffolder import actions, home
+        from scaffolder import actions, home, rules  # noqa: F401  (rules registers)
 
         actions.load()
         navigation.register(

@@ -9,7 +9,6 @@ commits.
 from __future__ import annotations
 
 import copy
-import re
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -20,6 +19,7 @@ from portal import runs
 from portal.models.runs import RETRIABLE_RUN_STATUSES, EventType, RunEvent, RunStatus
 from portal.permissions import can
 from scaffolder import querysets
+from scaffolder.access import ALLOWED_GROUPS_ANNOTATION, allowed_groups
 from scaffolder.models import STEP_STATUS, TASK_KIND, TASK_STATUS, Task
 from scaffolder.parameters import (
     MISSING,
@@ -36,6 +36,7 @@ from scaffolder.parameters import (
 )
 
 __all__ = [
+    "ALLOWED_GROUPS_ANNOTATION",
     "TaskInputError",
     "allowed_groups",
     "can_run",
@@ -53,8 +54,6 @@ __all__ = [
     "visible_tasks",
 ]
 
-ALLOWED_GROUPS_ANNOTATION = "atrium.dev/allowed-groups"
-_GROUP_REF = re.compile(r"^group:[^\s:/]+/[^\s:/]+$", re.IGNORECASE)
 RETRIABLE = RETRIABLE_RUN_STATUSES
 
 
@@ -67,24 +66,6 @@ def template_entity(ref: str) -> Entity | None:
     if parsed.kind.lower() != "template":
         return None
     return Entity.objects.filter(ref=parsed.key(), orphan=False).first()
-
-
-def allowed_groups(template: dict) -> tuple[set[str], list[str]] | None:
-    """The annotation ``atrium.dev/allowed-groups``: (valid group refs lower-cased, unreadable entries), or
-    None when the template has no such annotation (everyone signed in may run it)."""
-    metadata = template.get("metadata") if isinstance(template, dict) else None
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    value = annotations.get(ALLOWED_GROUPS_ANNOTATION) if isinstance(annotations, dict) else None
-    if value is None:
-        return None
-    valid: set[str] = set()
-    invalid: list[str] = []
-    for item in str(value).split(","):
-        item = item.strip()
-        if not item:
-            continue
-        (valid.add(item.lower()) if _GROUP_REF.match(item) else invalid.append(item))
-    return valid, invalid
 
 
 def can_run(user, entity) -> bool:

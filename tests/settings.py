@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-the-checks")
 os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZlcm5ldC1rZXktMzItYnl0ZXMtISE=")
@@ -43,3 +44,8 @@ CATALOG_GITHUB_API_URL = ""
 CATALOG_GITHUB_TOKEN = ""
 SCAFFOLDER_GITHUB_API_URL = ""
 SCAFFOLDER_GITHUB_TOKEN = ""
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared-cache memory database: the worker, heartbeat and test threads each
+    # get a connection of their own that waits for a lock (busy_timeout, WAL) as the embedded default
+    # does, instead of failing at once with "database table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_data_dir) / "test.sqlite3")}  # noqa: F405

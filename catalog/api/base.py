@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from rest_framework import exceptions
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.views import APIView
 
 from catalog.models import Entity
@@ -14,7 +13,6 @@ from portal import params
 from portal.api.errors import InputError, backstage_exception_handler
 from portal.permissions import can
 
-READ_ONLY_MESSAGE = "A read-only API token cannot change anything."
 #: Columns an entity list never needs (the body holds what is served).
 HEAVY_COLUMNS = ("search_text", "search_vector", "description")
 
@@ -26,45 +24,17 @@ def exception_handler(exc, context):
     return backstage_exception_handler(exc, context)
 
 
-class CatalogAccess(BasePermission):
-    """Signed in (401 otherwise), allowed the view's action for the method by ``portal.permissions``,
-    and with a read-only API token only for requests that read (GET, and the POST endpoints that
-    only read, such as ``/entities/by-refs``)."""
-
-    message = "You are not allowed to do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_active):
-            return False
-        token = request.auth if hasattr(request.auth, "read_only") else None
-        if token is not None and token.read_only and not view.reads(request):
-            self.message = READ_ONLY_MESSAGE
-            return False
-        action = view.action_for(request)
-        return action is not None and can(user, action)
-
-
 class CatalogView(APIView):
     """A catalog endpoint: Backstage error bodies, and the action each method needs."""
 
-    permission_classes = [CatalogAccess]
-    #: The ``portal.permissions`` action each method needs (HEAD and OPTIONS need ``catalog.read``).
-    actions: dict[str, str] = {"GET": "catalog.read"}
+    #: The ``portal.permissions`` action each method needs (``portal.permissions.ApiAccess`` asks;
+    #: HEAD and OPTIONS need GET's).
+    policy: dict[str, str] = {"GET": "catalog.read"}
     #: Methods other than GET that only read (allowed to read-only tokens).
     reading_methods: frozenset[str] = frozenset()
 
     def get_exception_handler(self):
         return exception_handler
-
-    def reads(self, request) -> bool:
-        return request.method in SAFE_METHODS or request.method in self.reading_methods
-
-    def action_for(self, request) -> str | None:
-        action = self.actions.get(request.method)
-        if action is None and request.method in SAFE_METHODS:
-            return "catalog.read"
-        return action
 
     def require(self, action: str, obj, message: str = "You are not allowed to do this.") -> None:
         """403 unless ``portal.permissions`` allows ``action`` on ``obj``."""

@@ -7,6 +7,7 @@ import uuid
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from catalog import services
@@ -59,16 +60,16 @@ def _problem(problem) -> dict:
 
 
 class LocationsView(CatalogView):
-    actions = {"GET": "catalog.read", "POST": "catalog.register"}
+    policy = {"GET": "catalog.read", "POST": "catalog.register"}
 
     def reads(self, request) -> bool:
         # A dry run writes nothing.
-        return super().reads(request) or (request.method == "POST" and self._dry_run(request))
+        return request.method in SAFE_METHODS or (request.method == "POST" and self._dry_run(request))
 
-    def action_for(self, request) -> str | None:
+    def policy_action(self, request) -> str | None:
         if request.method == "POST" and self._dry_run(request):
             return "catalog.read"
-        return super().action_for(request)
+        return self.policy.get(request.method) or (self.policy.get("GET") if request.method in SAFE_METHODS else None)
 
     @staticmethod
     def _dry_run(request) -> bool:
@@ -139,7 +140,7 @@ class LocationsView(CatalogView):
 
 
 class LocationView(CatalogView):
-    actions = {"GET": "catalog.read", "DELETE": "catalog.read"}
+    policy = {"GET": "catalog.read", "DELETE": "catalog.read"}
 
     @extend_schema(
         operation_id="GetLocation",
@@ -183,7 +184,7 @@ class LocationByEntityView(CatalogView):
 
 
 class AnalyzeLocationView(CatalogView):
-    actions = {"POST": "catalog.read"}
+    policy = {"POST": "catalog.read"}
     reading_methods = frozenset({"POST"})
 
     @extend_schema(

@@ -186,7 +186,7 @@ class EntitiesQueryView(CatalogView):
 
 
 class EntitiesByRefsView(CatalogView):
-    actions = {"POST": "catalog.read"}
+    policy = {"POST": "catalog.read"}
     reading_methods = frozenset({"POST"})
 
     @extend_schema(
@@ -220,7 +220,7 @@ class EntitiesByRefsView(CatalogView):
 
 
 class EntityByUidView(CatalogView):
-    actions = {"GET": "catalog.read", "DELETE": "catalog.read"}
+    policy = {"GET": "catalog.read", "DELETE": "catalog.read"}
 
     @extend_schema(
         operation_id="GetEntityByUid",
@@ -249,7 +249,7 @@ def _delete(view: CatalogView, entity) -> Response:
 
 
 class EntityByNameView(CatalogView):
-    actions = {"GET": "catalog.read", "DELETE": "catalog.read"}
+    policy = {"GET": "catalog.read", "DELETE": "catalog.read"}
 
     @extend_schema(
         operation_id="GetEntityByName",
@@ -297,7 +297,7 @@ class FacetsView(CatalogView):
 
 
 class RefreshView(CatalogView):
-    actions = {"POST": "catalog.refresh"}
+    policy = {"POST": "catalog.refresh"}
 
     @extend_schema(
         operation_id="RefreshEntity",
@@ -322,7 +322,7 @@ class RefreshView(CatalogView):
 
 
 class ValidateEntityView(CatalogView):
-    actions = {"POST": "catalog.read"}
+    policy = {"POST": "catalog.read"}
     reading_methods = frozenset({"POST"})
 
     @extend_schema(

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from catalog import facets, queries, revision
 from catalog.models import Entity
 from catalog.views.common import PAGE_SIZE, humanize, row, with_summary
+from portal import params as query_params
 
 
 class Facet:
@@ -173,13 +174,6 @@ def _page(results, offset: int) -> list[Entity]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def catalog_list(request):
     term = request.GET.get("q", "").strip()[:200]
     sort = request.GET.get("sort", "")
@@ -207,7 +201,7 @@ def catalog_list(request):
     except queries.QueryError as exc:
         error, blocks, total, results = str(exc), [], 0, Entity.objects.none()
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(_page_number(request), pages)
+    page = min(query_params.page_number(request.GET.get("page")), pages)
     # Relevance: best rank first on PostgreSQL, else kind, namespace, name (queries.order).
     results = results.order_by(*SORTS[sort][1]) if sort else queries.order(results, [])
     offset = (page - 1) * PAGE_SIZE

@@ -11,7 +11,6 @@ from portal import permissions, runs
 from portal.api.filters import AuditQuery, RunQuery
 from portal.api.serializers import AuditEntrySerializer, RunDetailSerializer, RunEventSerializer, RunSerializer
 from portal.models import AuditEntry, Run, RunStep
-from portal.permissions import ApiAccess
 
 
 class Conflict(exceptions.APIException):
@@ -39,31 +38,10 @@ class MeView(APIView):
             "username": user.get_username(),
             "email": user.email,
             "name": user.get_full_name(),
-            "is_admin": bool(user.is_staff or user.is_superuser),
+            "is_admin": permissions.can(user, "portal.view_admin"),
             "token_read_only": token.read_only if token is not None else None,
         }
         return Response(MeSerializer(data).data)
-
-
-class _PolicyPermission(ApiAccess):
-    """Signed in, and allowed by the ``portal.permissions`` rule named by ``action``."""
-
-    action = ""
-    object_action = ""
-
-    def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and (not self.action or permissions.can(request.user, self.action))
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return not self.object_action or permissions.can(request.user, self.object_action, obj)
-
-
-class CanViewAudit(_PolicyPermission):
-    action = "portal.view_audit"
-
-
-class CanViewRun(_PolicyPermission):
-    object_action = "portal.view_run"
 
 
 class AuditPagination(CursorPagination):
@@ -83,7 +61,7 @@ class AuditEntryList(generics.ListAPIView):
     """The audit trail, newest first: portal administrators only, and read-only for everyone."""
 
     serializer_class = AuditEntrySerializer
-    permission_classes = [CanViewAudit]
+    policy = {"GET": "portal.view_audit"}
     pagination_class = AuditPagination
 
     def get_queryset(self):
@@ -116,7 +94,7 @@ class RunDetail(generics.RetrieveAPIView):
     """One run with its steps. Another user's run answers 404."""
 
     serializer_class = RunDetailSerializer
-    permission_classes = [CanViewRun]
+    object_policy = {"GET": "portal.view_run"}
 
     def get_queryset(self):
         return (
@@ -150,11 +128,13 @@ class RunEvents(APIView):
 class RunCancel(APIView):
     """Cancel a run: at once when it waits, else at its next step boundary. 409 when it has ended."""
 
+    object_policy = {"POST": "portal.cancel_run"}
+    denied_message = "You may not cancel this run."
+
     @extend_schema(request=None, responses=RunSerializer)
     def post(self, request, pk):
         run = _visible_run(request, pk)
-        if not permissions.can(request.user, "portal.cancel_run", run):
-            raise exceptions.PermissionDenied("You may not cancel this run.")
+        self.check_object_permissions(request, run)
         if not runs.cancel(run, by=request.user):
             raise Conflict(f"The run has already ended ({run.status}).")
         return Response(RunSerializer(run).data)
@@ -163,11 +143,13 @@ class RunCancel(APIView):
 class RunRetry(APIView):
     """Run a failed or cancelled run again from its first unfinished step. 409 for any other run."""
 
+    object_policy = {"POST": "portal.retry_run"}
+    denied_message = "You may not retry this run."
+
     @extend_schema(request=None, responses=RunSerializer)
     def post(self, request, pk):
         run = _visible_run(request, pk)
-        if not permissions.can(request.user, "portal.retry_run", run):
-            raise exceptions.PermissionDenied("You may not retry this run.")
+        self.check_object_permissions(request, run)
         try:
             run = runs.retry(run, by=request.user)
         except runs.RunStateError as error:

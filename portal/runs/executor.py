@@ -253,7 +253,7 @@ class Executor:
             claims.update_step(step, self.token, status=StepStatus.SKIPPED, completed=timezone.now(), error="")
             self.log.line(str(skip) or f"Skipping step {step.name}", step=step.key, status=StepStatus.SKIPPED)
             return
-        except (RunCancelled, ClaimLost):
+        except (RunCancelled, ClaimLost, DatabaseError):  # a database error: the run is given back, retried
             raise
         except TransientError as error:
             if attempt < kind.max_attempts:

@@ -134,6 +134,9 @@ class RunKind:
         """Once the run has ended, by a worker or cancelled while it waited: drop what is kept only
         while a run lives (the engine itself empties the run's secrets)."""
 
+    #: The words of the link to :meth:`url` on the run's page.
+    url_label: ClassVar[str] = ""
+
     def url(self, run: Run) -> str | None:
         """The page of what the run is about (a task page, a location page), if the app has one."""
         return None

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal import permissions, runs
+from portal import params, permissions, runs
 from portal.models.runs import Run, RunStatus, StepStatus
 
 PAGE_SIZE = 50
@@ -43,13 +43,6 @@ def _duration(start, end) -> str:
     return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
-def _page(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def run_list(request):
     if not permissions.can(request.user, "portal.view_runs"):
         raise PermissionDenied("Every run is listed for administrators; your own are on their pages.")
@@ -75,7 +68,7 @@ def run_list(request):
         )
     total = rows.count()
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(_page(request), pages)
+    page = min(params.page_number(request.GET.get("page")), pages)
     shown = (
         rows.select_related("created_by")
         .defer("secrets_encrypted", "params", "output")
@@ -167,6 +160,7 @@ def run_page(request, pk):
         "can_retry": run.status in (RunStatus.FAILED, RunStatus.CANCELLED)
         and permissions.can(request.user, "portal.retry_run", run),
         "subject_url": runs.subject_url(run),
+        "subject_label": getattr(runs.registered().get(run.kind), "url_label", "") or "Open its page",
     }
     template = (
         "portal/runs/_live.html"

@@ -17,7 +17,6 @@ from catalog.model.refs import RefError, parse_ref
 from catalog.models import Entity
 from portal.api.errors import Conflict
 from portal.api_schema import ErrorResponseSerializer
-from portal.permissions import can
 from scaffolder import services
 from scaffolder.actions.registry import all_actions
 from scaffolder.api import serializers as s
@@ -219,6 +218,9 @@ class TaskView(ScaffolderView):
 class CancelTaskView(ScaffolderView):
     """Cancel a task."""
 
+    object_policy = {"POST": "scaffolder.cancel_task"}
+    denied_message = "Only who started a task, or an administrator, may cancel it."
+
     @extend_schema(
         operation_id="CancelTask",
         tags=TAGS,
@@ -230,8 +232,7 @@ class CancelTaskView(ScaffolderView):
     )
     def post(self, request, taskId: str):
         task = visible_task(request, taskId)
-        if not can(request.user, "scaffolder.cancel_task", task):
-            raise exceptions.PermissionDenied("Only who started a task, or an administrator, may cancel it.")
+        self.check_object_permissions(request, task)
         if not services.cancel_task(request.user, task):
             raise Conflict(f"The task has already ended ({task.task_status}).")
         return Response({"status": TaskStatus.CANCELLED})
@@ -240,6 +241,9 @@ class CancelTaskView(ScaffolderView):
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class RetryTaskView(ScaffolderView):
     """Retry a task."""
+
+    object_policy = {"POST": "scaffolder.retry_task"}
+    denied_message = "Only who started a task, or an administrator, may retry it."
 
     @extend_schema(
         operation_id="Retry",
@@ -260,8 +264,7 @@ class RetryTaskView(ScaffolderView):
     )
     def post(self, request, taskId: str):
         task = visible_task(request, taskId)
-        if not can(request.user, "scaffolder.retry_task", task):
-            raise exceptions.PermissionDenied("Only who started a task, or an administrator, may retry it.")
+        self.check_object_permissions(request, task)
         if task.status not in services.RETRIABLE:
             raise Conflict(f"Only a failed or cancelled task can be retried; this one is {task.task_status}.")
         payload = s.RetryRequestSerializer(data=request.data or {})

@@ -24,6 +24,7 @@ import zipfile
 from typing import Any
 
 import structlog
+from django.db import DatabaseError
 
 from catalog import identity
 from portal.models.runs import Run, RunStatus, RunStep, StepStatus
@@ -55,6 +56,7 @@ def _json(value: Any, what: str) -> Any:
 class TemplateRun(RunKind):
     name = TASK_KIND
     label = "Golden-path task"
+    url_label = "Open the task"
     audited = True
     keep_finished = True
     #: A step's transient failures (GitHub answering 503) are retried this many times in all.
@@ -142,7 +144,7 @@ class TemplateRun(RunKind):
             ctx.log.line(f"Re-creating the workspace: running step {step.name} again", step=step.key)
             try:
                 self._execute(ctx, task, step, get_action(step.action))
-            except (RunCancelled, ClaimLost):
+            except (RunCancelled, ClaimLost, DatabaseError):  # a database error: the engine retries the run
                 raise
             except Exception as error:
                 message = self._describe(ctx, error)

@@ -8,9 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from catalog import identity
-from catalog.models import Entity
-from portal.permissions import is_admin
+from portal.permissions import can
 from scaffolder import services
 from scaffolder.forms.pickers import entity_url, short_ref
 from scaffolder.models import RunStatus, StepStatus, Task
@@ -28,10 +26,7 @@ STATUS_BADGES = {
 
 def can_see_all_tasks(user) -> bool:
     """Administrators, and owners of a template (they follow its runs), see every task they may."""
-    if is_admin(user):
-        return True
-    owners = identity.owner_groups_of(user)
-    return bool(owners) and Entity.objects.filter(kind__iexact="template", owner_ref__in=owners).exists()
+    return can(user, "scaffolder.view_all_tasks")
 
 
 def tabs(request, tab: str) -> dict:

@@ -13,18 +13,12 @@ from django.db.models import Count
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.shortcuts import render
 
+from portal import params
 from scaffolder import services
 from scaffolder.models import RUN_STATUS, TASK_STATUS, TaskStatus
 from scaffolder.views.common import badge, can_see_all_tasks, duration, tabs, task_title
 
 PAGE_SIZE = 50
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def _listing(request, tasks, *, everyone: bool):
@@ -37,7 +31,7 @@ def _listing(request, tasks, *, everyone: bool):
     shown = tasks.filter(status__in=[RUN_STATUS[status] for status in statuses]) if statuses else tasks
     matching = sum(counts.get(status, 0) for status in statuses) if statuses else total
     pages = max(1, -(-matching // PAGE_SIZE))
-    page = min(_page_number(request), pages)
+    page = min(params.page_number(request.GET.get("page")), pages)
     rows = (
         shown.select_related("created_by")
         .defer("template", "values", "secrets_encrypted", "files", "output")

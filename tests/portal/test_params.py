@@ -69,3 +69,19 @@ def test_a_value_above_the_cap_becomes_the_cap():
 
 def test_a_negative_minimum_allows_negative_values():
     assert params.integer("delta", "-3", 0, minimum=-10) == -3
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, 1), ("", 1), ("3", 3), ("0", 1), ("-2", 1), ("two", 1), ("9" * 40, 1), (str(2**63), 1)],
+)
+def test_a_page_number_is_a_whole_number_of_at_least_one(raw, expected):
+    assert params.page_number(raw) == expected
+
+
+def test_a_page_number_too_large_for_the_database_shows_the_first_page(staff_client):
+    from django.urls import reverse
+
+    page = staff_client.get(reverse("portal:runs"), {"page": "9223372036854775808"})
+
+    assert (page.status_code, page.context["page"]) == (200, 1)
