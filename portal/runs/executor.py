@@ -230,13 +230,13 @@ class Executor:
     # --- checkpoints --------------------------------------------------------------------------------
 
     def _checkpoint(self) -> None:
-        """Stop if the claim was lost; raise RunCancelled if a cancellation was asked for."""
+        """Stop if the claim was lost; raise RunCancelled if a cancellation was asked for (one read: the
+        heartbeat thread keeps the claim fresh)."""
         if self.heartbeat.lost:
             raise ClaimLost
         row = Run.objects.filter(pk=self.run_row.pk).values_list("status", "attempts", "cancel_requested").first()
         if row is None or row[0] != RunStatus.RUNNING or row[1] != self.token:
             raise ClaimLost
-        claims.update_run(self.run_row.pk, self.token, heartbeat=timezone.now())
         if row[2]:
             raise RunCancelled
 
