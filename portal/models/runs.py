@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from portal.fields import OrderedJSONField
 
 
 class RunStatus(models.TextChoices):
@@ -196,7 +195,7 @@ class RunEvent(models.Model):
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=16, choices=EventType.choices, default=EventType.LOG)
-    body = OrderedJSONField(default=dict)
+    body = models.JSONField(default=dict)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
