@@ -36,10 +36,12 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest
 
-## make check: lint, format, migrations, deploy checks and the API schema (CI runs it too).
+## make check: lint, format, types, migrations, deploy checks and the API schema (CI runs it too).
 check: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# Types (settings in pyproject.toml, [tool.mypy]); the Django plugin loads the settings, as manage.py does.
+	DEBUG=true $(BIN)/mypy
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_deploy.py
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
@@ -49,4 +51,4 @@ format: install-test
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache test-results

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from catalog import services
 from catalog.ingest.readers import location_type
-from catalog.models import LocationType
+from catalog.models import Location, LocationType
 from portal import permissions
 
 
@@ -26,7 +26,7 @@ class RegisterForm(forms.Form):
         self.user = user
         self.location_type = ""
         self.options: dict = {}
-        self.existing = None
+        self.existing: Location | None = None
         self.may_use_files = permissions.can(user, "catalog.register_file")
         help_text = (
             "The URL of a <code>catalog-info.yaml</code> file, for example a file in a GitHub repository. "

@@ -152,7 +152,7 @@ def layout_narrow(center: Node, related: list[tuple[str, Node]], *, more_url: st
     related = [(relation, Node(node.ref, node.kind, node.name, node.url)) for relation, node in related]
     graph = Graph(center, _groups(related, more_url), mode="narrow", width=NARROW_W)
     center.x, center.y, center.w, center.h = MARGIN, MARGIN, NARROW_W - 2 * MARGIN, CENTER_H - 12
-    y = center.y + center.h + GROUP_GAP
+    y: float = center.y + center.h + GROUP_GAP
     for group in graph.groups:
         group.x, group.y = MARGIN + INDENT, y
         for index, node in enumerate(group.nodes):

@@ -108,10 +108,10 @@ def _github_logins(user) -> set[str]:
 
 def _match_rank(entity: Entity, emails: set[str], logins: set[str]) -> tuple | None:
     body = entity.body if isinstance(entity.body, dict) else {}
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
-    profile = spec.get("profile") if isinstance(spec.get("profile"), dict) else {}
-    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    metadata = found if isinstance(found := body.get("metadata"), dict) else {}
+    spec = found if isinstance(found := body.get("spec"), dict) else {}
+    profile = found if isinstance(found := spec.get("profile"), dict) else {}
+    annotations = found if isinstance(found := metadata.get("annotations"), dict) else {}
     email = profile.get("email")
     login = annotations.get(GITHUB_LOGIN_ANNOTATION)
     if isinstance(email, str) and email.lower() in emails:

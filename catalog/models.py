@@ -108,6 +108,11 @@ class Entity(models.Model):
     #: PostgreSQL full-text vector (GIN-indexed there); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
+    # Not columns: set on the groups that catalog.identity.group_entities returns, the distance from
+    # the member (0: a direct member) and whether the membership is inherited (through a child team).
+    depth: int
+    inherited: bool
+
     class Meta:
         verbose_name_plural = "entities"
         indexes = [

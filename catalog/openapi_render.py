@@ -186,7 +186,7 @@ class _Reader:
         return node
 
     def _children(self, node: SchemaNode, schema: dict, stack: tuple[str, ...], depth: int) -> None:
-        required = schema.get("required") if isinstance(schema.get("required"), list) else []
+        required = found if isinstance(found := schema.get("required"), list) else []
         for key, value in _mapping(schema.get("properties")).items():
             if self.budget <= 0:
                 node.note = "… (more properties not shown)"

@@ -21,7 +21,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     Exists,
-    Expression,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -33,6 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Lower, NullIf
 
 from catalog.model.validation import KNOWN_KINDS
@@ -170,7 +170,7 @@ def _tsqueries(term: str) -> tuple[SearchQuery, SearchQuery | None]:
 def _rank(term: str, exact: SearchQuery, prefix: SearchQuery | None):
     """Whole words count most, prefix matches a little, an entity named exactly ``term`` comes first."""
     vector = F("search_vector")
-    rank = SearchRank(vector, exact)
+    rank: Combinable = SearchRank(vector, exact)
     if prefix is not None:
         rank = rank + SearchRank(vector, prefix) * Value(PREFIX_WEIGHT)
     named = Case(When(Q(name__iexact=term) | Q(title__iexact=term), then=Value(1.0)), default=Value(0.0))
@@ -265,9 +265,9 @@ def with_joins(qs: QuerySet, terms: list[OrderTerm]) -> QuerySet:
     return qs
 
 
-def _field_expression(field: str) -> tuple[Expression, bool]:
+def _field_expression(field: str) -> tuple[Combinable, bool]:
     """The sort expression of a search key (the lower-cased value Backstage sorts by) and nullability."""
-    columns: dict[str, tuple[Expression, bool]] = {
+    columns: dict[str, tuple[Combinable, bool]] = {
         "kind": (F("kind"), False),
         "metadata.namespace": (F("namespace"), False),
         "metadata.name": (F(f"{_NAME_JOIN}__value"), False),

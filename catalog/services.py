@@ -59,15 +59,16 @@ def _discovery_options(options: dict) -> dict:
     unknown = set(options) - DISCOVERY_OPTIONS
     if unknown:
         raise CatalogError(f"Unknown discovery options: {', '.join(sorted(unknown))}.")
+    catalog_path = str(options.get("catalog_path") or "catalog-info.yaml").strip().lstrip("/")
     clean = {
         "topic": str(options.get("topic") or "").strip(),
         "include_archived": bool(options.get("include_archived", False)),
         "include_forks": bool(options.get("include_forks", False)),
-        "catalog_path": str(options.get("catalog_path") or "catalog-info.yaml").strip().lstrip("/"),
+        "catalog_path": catalog_path,
     }
-    path = posixpath.normpath(clean["catalog_path"])
+    path = posixpath.normpath(catalog_path)
     if path.startswith("..") or not path or path == ".":
-        raise CatalogError(f"catalog_path {clean['catalog_path']!r} must be a file path inside the repository.")
+        raise CatalogError(f"catalog_path {catalog_path!r} must be a file path inside the repository.")
     clean["catalog_path"] = path
     return clean
 
@@ -255,7 +256,7 @@ def delete_entity(entity: Entity, *, user=None, orphans_only: bool = True) -> No
 
 def handle_github_push(payload: dict) -> list[Run]:
     """Queue a refresh of every location that reads the pushed branch of the pushed repository."""
-    repository = payload.get("repository") if isinstance(payload.get("repository"), dict) else {}
+    repository = found if isinstance(found := payload.get("repository"), dict) else {}
     full_name = str(repository.get("full_name") or "")
     ref = str(payload.get("ref") or "")
     if "/" not in full_name or not ref.startswith("refs/heads/"):

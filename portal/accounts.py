@@ -80,7 +80,7 @@ def _build_adapters() -> dict[str, type]:
         def is_open_for_signup(self, request, sociallogin) -> bool:
             return bool(settings.ACCOUNT_ALLOW_SIGNUP)
 
-    adapters = {"AccountAdapter": AccountAdapter, "SocialAccountAdapter": SocialAccountAdapter}
+    adapters: dict[str, type] = {"AccountAdapter": AccountAdapter, "SocialAccountAdapter": SocialAccountAdapter}
     for name, adapter in adapters.items():
         adapter.__module__ = __name__
         adapter.__qualname__ = name

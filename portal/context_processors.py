@@ -11,7 +11,7 @@ def _initials(user) -> str:
 
 def shell(request) -> dict:
     user = getattr(request, "user", None)
-    context = {"DEBUG_MODE": settings.DEBUG}
+    context: dict[str, object] = {"DEBUG_MODE": settings.DEBUG}
     if user is not None and user.is_authenticated:
         context.update(
             nav_entries=navigation.entries_for(user, request.path),

@@ -13,6 +13,7 @@ import re
 import uuid
 
 import structlog
+from structlog.typing import Processor
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -41,7 +42,7 @@ def clear_context() -> None:
     structlog.contextvars.clear_contextvars()
 
 
-_SHARED_PROCESSORS = [
+_SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

@@ -37,7 +37,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         clear_context()
         request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # ours: read back with getattr (errors, audit)
         bind_request_id(request_id)
         started = time.perf_counter()
         try:
@@ -87,7 +87,7 @@ class LoginRequiredMiddleware:
             or (path.startswith(API_PREFIX) and not path.startswith(BROWSER_API_PAGES))
         ):
             return self.get_response(request)
-        response = redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        response: HttpResponse = redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if getattr(request, "htmx", False):
             # A partial request from a page whose session expired: send the whole page to sign-in.
             response = HttpResponse(status=204, headers={"HX-Redirect": response["Location"]})

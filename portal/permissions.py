@@ -13,14 +13,20 @@ on it, not the other way round.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+if TYPE_CHECKING:  # importing DRF's views here would import this module again, through DRF's settings
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+#: A rule: may this (signed-in, active) user do the action to this object (or to none)?
 Rule = Callable[[Any, Any], bool]
-Scope = Callable[[Any, QuerySet], QuerySet]
-Q = TypeVar("Q", bound=QuerySet)
+#: A scope: the rows of a queryset this (signed-in, active) user may see.
+Scope = Callable[[Any, QuerySet[Any]], QuerySet[Any]]
+Q = TypeVar("Q", bound=QuerySet[Any])
 _rules: dict[str, Rule] = {}
 _scopes: dict[str, Scope] = {}
 
@@ -61,20 +67,20 @@ def visible(user: Any, action: str, queryset: Q) -> Q:
     narrow = _scopes.get(action)
     if narrow is None:
         return queryset.none()
-    return narrow(user, queryset)  # type: ignore[return-value]  (a scope filters; it keeps the class)
+    return narrow(user, queryset)  # type: ignore[return-value]  # a scope filters; it keeps the queryset's class
 
 
-def is_admin(user) -> bool:
+def is_admin(user: Any) -> bool:
     return bool(user.is_superuser or user.is_staff)
 
 
 @rule("portal.view_admin")
-def _view_admin(user, obj) -> bool:
+def _view_admin(user: Any, obj: object) -> bool:
     return is_admin(user)
 
 
 @rule("portal.view_audit")
-def _view_audit(user, obj) -> bool:
+def _view_audit(user: Any, obj: object) -> bool:
     return is_admin(user)
 
 
@@ -84,33 +90,33 @@ def started(user: Any, run: Any) -> bool:
 
 
 @rule("portal.view_runs")
-def _view_runs(user, obj) -> bool:
+def _view_runs(user: Any, obj: object) -> bool:
     """Every run of every kind: administrators."""
     return is_admin(user)
 
 
 @rule("portal.view_run")
-def _view_run(user, run) -> bool:
+def _view_run(user: Any, run: Any) -> bool:
     return run is not None and (is_admin(user) or started(user, run))
 
 
 @scope("portal.view_run")
-def _runs_visible(user, runs):
+def _runs_visible(user: Any, runs: QuerySet[Any]) -> QuerySet[Any]:
     return runs if is_admin(user) else runs.filter(created_by=user)
 
 
 @rule("portal.cancel_run")
-def _cancel_run(user, run) -> bool:
+def _cancel_run(user: Any, run: Any) -> bool:
     return run is not None and (is_admin(user) or started(user, run))
 
 
 @rule("portal.retry_run")
-def _retry_run(user, run) -> bool:
+def _retry_run(user: Any, run: Any) -> bool:
     return run is not None and (is_admin(user) or started(user, run))
 
 
 @rule("portal.manage_token")
-def _manage_token(user, token) -> bool:
+def _manage_token(user: Any, token: Any) -> bool:
     return token is not None and token.user_id == user.pk
 
 
@@ -144,12 +150,12 @@ class ApiAccess(BasePermission):
         return table.get(method) or (table.get("GET") if method in ("HEAD", "OPTIONS") else None)
 
     @staticmethod
-    def reads(view, request) -> bool:
+    def reads(view: APIView, request: Request) -> bool:
         if hasattr(view, "reads"):
             return bool(view.reads(request))
         return request.method in SAFE_METHODS or request.method in getattr(view, "reading_methods", ())
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not signed_in(user):
             return False
@@ -161,16 +167,17 @@ class ApiAccess(BasePermission):
         if table is None:
             return True
         picks = getattr(view, "policy_action", None)
-        if not hasattr(view, request.method.lower()):
+        method = request.method or ""  # typed optional; set on every request a view dispatches
+        if not hasattr(view, method.lower()):
             # DRF answers 405, to those who may use the endpoint at all.
             action = table.get("GET") or next(iter(table.values()), None)
         else:
-            action = picks(request) if picks is not None else self._action(table, request.method)
+            action = picks(request) if picks is not None else self._action(table, method)
         self.message = getattr(view, "denied_message", DENIED_MESSAGE)
         return action is not None and can(user, action)
 
-    def has_object_permission(self, request, view, obj) -> bool:
-        action = self._action(getattr(view, "object_policy", None), request.method)
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
+        action = self._action(getattr(view, "object_policy", None), request.method or "")
         if action is None:
             return True
         self.message = getattr(view, "denied_message", DENIED_MESSAGE)

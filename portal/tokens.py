@@ -17,6 +17,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -32,7 +33,7 @@ SECRET_BYTES = 32  # 43 url-safe base64 characters
 #: ``last_used`` is written at most once per this interval per token (a write per call is wasteful).
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 MAX_EXPIRY_DAYS = 3650
-MAX_NAME_LENGTH = ApiToken._meta.get_field("name").max_length
+MAX_NAME_LENGTH = cast(int, ApiToken._meta.get_field("name").max_length)  # a CharField's: always set
 #: Longer than any token we issue; anything longer is refused before any work is done on it.
 MAX_TOKEN_LENGTH = 128
 

@@ -39,16 +39,17 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-TASK_STATUS = {
+#: A run's status in Backstage's words, and back (keyed by the plain strings the columns hold).
+TASK_STATUS: dict[str, str] = {
     RunStatus.PENDING: TaskStatus.OPEN,
     RunStatus.RUNNING: TaskStatus.PROCESSING,
     RunStatus.SUCCEEDED: TaskStatus.COMPLETED,
     RunStatus.FAILED: TaskStatus.FAILED,
     RunStatus.CANCELLED: TaskStatus.CANCELLED,
 }
-RUN_STATUS = {task: run for run, task in TASK_STATUS.items()}
+RUN_STATUS: dict[str, str] = {task: run for run, task in TASK_STATUS.items()}
 #: A step's status in Backstage's words (its events and dry-run answers).
-STEP_STATUS = {
+STEP_STATUS: dict[str, str] = {
     StepStatus.PENDING: "open",
     StepStatus.RUNNING: "processing",
     StepStatus.SUCCEEDED: "completed",

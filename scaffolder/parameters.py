@@ -144,7 +144,8 @@ def merge(values: dict, extra: dict) -> dict:
 
 def split_secrets(values: dict, paths: Iterable[Path]) -> tuple[dict, dict]:
     """``(values without the secret fields, the secret fields alone)``, both shaped like the form."""
-    public, secrets = copy.deepcopy(values), {}
+    public = copy.deepcopy(values)
+    secrets: dict[str, Any] = {}
     for path in paths:
         value = value_at(public, path)
         if value is MISSING:

@@ -11,7 +11,10 @@ def test_accepting_with_no_connection_waiting_gives_up_instead_of_blocking():
     # accept() with nothing to accept. It must return, or shutdown() would wait for ever.
     server = LoopbackServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     try:
-        attempt = threading.Thread(target=server._handle_request_noblock, daemon=True)
+        attempt = threading.Thread(
+            target=server._handle_request_noblock,  # type: ignore[attr-defined]  # socketserver's, not in typeshed
+            daemon=True,
+        )
         attempt.start()
         attempt.join(timeout=5)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import overload
 
+from django.db.models import QuerySet
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
@@ -54,6 +56,10 @@ class CatalogView(APIView):
 # --- parameters -----------------------------------------------------------------------------------
 
 
+@overload
+def int_param(request, name: str, default: int, *, minimum: int = 0) -> int: ...
+@overload
+def int_param(request, name: str, default: None = None, *, minimum: int = 0) -> int | None: ...
 def int_param(request, name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
     """The whole number of parameter ``name`` (``default`` when absent); 400 for anything else."""
     try:
@@ -71,7 +77,7 @@ def bool_param(request, name: str) -> bool:
     raise QueryError(f"{name} must be true or false, not {raw!r}.")
 
 
-def entities() -> Entity.objects.__class__:
+def entities() -> QuerySet[Entity]:
     """Entities, without the columns only search uses."""
     return Entity.objects.defer(*HEAVY_COLUMNS)
 

@@ -116,8 +116,8 @@ class LocationsView(CatalogView):
             if on_conflict == "reject":
                 raise Conflict(f"Location {exc.location.type}:{exc.location.target} already exists.") from None
             services.refresh_location(exc.location, user=request.user)
-            body = {"location": location_data(exc.location), "entities": [], "exists": True}
-            return Response(body, status=status.HTTP_201_CREATED)
+            answer = {"location": location_data(exc.location), "entities": [], "exists": True}
+            return Response(answer, status=status.HTTP_201_CREATED)
         except services.CatalogError as exc:
             raise InputError(str(exc)) from None
         return Response({"location": location_data(location), "entities": []}, status=status.HTTP_201_CREATED)

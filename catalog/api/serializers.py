@@ -69,7 +69,9 @@ class ValidateEntityRequestSerializer(serializers.Serializer):
 
 class EntitiesByRefsRequestSerializer(serializers.Serializer):
     entityRefs = serializers.ListField(child=serializers.CharField(allow_blank=True))
-    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    fields = serializers.ListField(  # type: ignore[assignment]  # Backstage's name; DRF moves fields off the class
+        child=serializers.CharField(), required=False
+    )
     query = serializers.JSONField(required=False, help_text="Predicate queries are not supported (400).")
 
     class Meta:
@@ -182,7 +184,7 @@ class LocationSerializer(serializers.Serializer):
 
 
 class LocationItemSerializer(serializers.Serializer):
-    data = LocationSerializer()
+    data = LocationSerializer()  # type: ignore[assignment]  # Backstage's name; DRF moves fields off the class
 
     class Meta:
         ref_name = "CatalogLocationItem"
@@ -223,7 +225,9 @@ class AnalyzeLocationResponseSerializer(serializers.Serializer):
     generateEntities = serializers.ListField(
         child=serializers.DictField(), help_text="Always empty: Atrium does not generate descriptors."
     )
-    errors = ProblemSerializer(many=True, help_text="Atrium: the problems reading the location would record.")
+    errors = ProblemSerializer(  # type: ignore[assignment]  # Backstage's name; DRF moves fields off the class
+        many=True, help_text="Atrium: the problems reading the location would record."
+    )
 
     class Meta:
         ref_name = "CatalogAnalyzeLocationResponse"
@@ -238,7 +242,7 @@ class ValidationErrorSerializer(serializers.Serializer):
 
 
 class ValidateEntityErrorResponseSerializer(serializers.Serializer):
-    errors = ValidationErrorSerializer(many=True)
+    errors = ValidationErrorSerializer(many=True)  # type: ignore[assignment]  # Backstage's name; DRF moves fields off the class
 
     class Meta:
         ref_name = "CatalogValidateEntityErrors"

@@ -178,7 +178,7 @@ class EntitiesQueryView(CatalogView):
             cursor=cursor,
             count_total=total_mode == "include",
         )
-        body = {"items": render(rows, fields)}
+        body: dict[str, object] = {"items": render(rows, fields)}
         if total is not None:
             body["totalItems"] = total
         body["pageInfo"] = page_info
@@ -204,7 +204,7 @@ class EntitiesByRefsView(CatalogView):
             raise InputError("Predicate queries (query) are not supported; use the filter parameter.")
         fields = queries.parse_fields(body.validated_data.get("fields", []))
         groups = queries.parse_filters(request.query_params.getlist("filter"))
-        keys = []
+        keys: list[str | None] = []
         for ref in body.validated_data["entityRefs"]:
             try:
                 keys.append(parse_ref(ref).key())

@@ -157,12 +157,13 @@ class _Writer:
             "orphan": False,
             "updated": self.now,
         }
+        stored_id = record.previous.id if record.previous is not None else None  # a moved or changed one's
         if record.status == MOVED:
-            return Entity(pk=record.previous.id, **position)
+            return Entity(pk=stored_id, **position)
         columns = dict(record.columns)
         uid = columns.pop("uid")
         if record.status == CHANGED:
-            return Entity(pk=record.previous.id, **columns, **position)
+            return Entity(pk=stored_id, **columns, **position)
         return Entity(uid=uid, ref=record.ref, location=self.location, **columns, **position)
 
     def _content(self, content: list[tuple[Entity, EntityRecord]], changed_ids: list[int]) -> None:
@@ -219,7 +220,7 @@ class _Writer:
         return sum(len(problems) for problems in final.values())
 
     def finish(self, *, status: str, last_error: str = "") -> None:
-        fields = {"last_refreshed": self.now}
+        fields: dict[str, object] = {"last_refreshed": self.now}
         if status != self.location.status:
             fields["status"] = status
         if last_error != self.location.last_error:
@@ -233,6 +234,8 @@ def apply_plan(plan: Plan) -> bool:
     Raises :class:`ConcurrentRefresh` (writing nothing) when another refresh of the location
     finished after this one took its snapshot.
     """
+    if plan.location_id is None:  # a preview's: there is no location to write to
+        return False
     with transaction.atomic():
         location = Location.objects.select_for_update().filter(pk=plan.location_id).first()
         if location is None:

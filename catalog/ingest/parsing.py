@@ -16,11 +16,6 @@ from typing import Any
 
 import yaml
 
-try:  # libyaml's parser, when PyYAML was built with it (the wheels are)
-    from yaml._yaml import CParser as _CParser
-except ImportError:  # pragma: no cover
-    _CParser = None
-
 _START = re.compile(r"^---(?:[ \t]|$)")
 _END = re.compile(r"^\.\.\.(?:[ \t]|$)")
 
@@ -61,7 +56,8 @@ class _Constructor(yaml.constructor.SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
-if _CParser is not None:
+if yaml.__with_libyaml__:  # libyaml's parser, when PyYAML was built with it (the wheels are)
+    from yaml._yaml import CParser as _CParser
 
     class _Loader(_CParser, _Constructor, _Resolver):
         def __init__(self, stream):
@@ -71,7 +67,7 @@ if _CParser is not None:
 
 else:  # pragma: no cover - PyYAML without libyaml
 
-    class _Loader(
+    class _Loader(  # type: ignore[no-redef]  # the other of the two definitions, chosen at import
         yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Constructor, _Resolver
     ):
         def __init__(self, stream):
@@ -208,6 +204,7 @@ def parse_single(data: bytes) -> Any:
     for item in found:
         if isinstance(item, ParseProblem):
             raise ValueError(f"line {item.line}: {item.message}")
-    if len(found) != 1:
-        raise ValueError(f"expected one YAML document, found {len(found)}")
-    return found[0].data
+    documents = [item for item in found if isinstance(item, Document)]
+    if len(documents) != 1:
+        raise ValueError(f"expected one YAML document, found {len(documents)}")
+    return documents[0].data

@@ -9,8 +9,10 @@ straight into their tables. Callers use these only when ``connection.vendor == "
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, models
+from django.db.models.fields.reverse_related import ForeignObjectRel
 from psycopg.types.json import Json
 
 from catalog.models import Entity, Relation, SearchEntry
@@ -33,6 +35,13 @@ def vector_sql(alias: str = "") -> str:
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _column(field: models.Field[Any, Any] | ForeignObjectRel | None) -> str:
+    """The quoted column of a concrete field: the only kind of field these statements write."""
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{field!r} has no column of its own")
+    return _quote(field.column)
 
 
 def _value(value):
@@ -59,7 +68,7 @@ def _stage(cursor, model: type[models.Model], fields: list, objects: list) -> st
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
         f"SELECT * FROM {_quote(table)} WITH NO DATA"
     )
-    names = ", ".join(_quote(field.column) for field in fields)
+    names = ", ".join(_column(field) for field in fields)
     with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
         for obj in objects:
             copy.write_row([_value(getattr(obj, field.attname)) for field in fields])
@@ -71,7 +80,7 @@ def create_entities(entities: list[Entity], now) -> None:
     if not entities:
         return
     fields = [field for field in Entity._meta.concrete_fields if field.column != "search_vector"]
-    names = ", ".join(_quote(field.column) for field in fields)
+    names = ", ".join(_column(field) for field in fields)
     with connection.wrap_database_errors, connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -95,14 +104,14 @@ def update_rows(model: type[models.Model], names: list[str], objects: list, *, s
         return
     pk = model._meta.pk
     fields = [model._meta.get_field(name) for name in names]
-    assignments = [f"{_quote(field.column)} = s.{_quote(field.column)}" for field in fields]
+    assignments = [f"{_column(field)} = s.{_column(field)}" for field in fields]
     if search_vector:
         assignments.append(f"search_vector = {vector_sql('s')}")
     with connection.wrap_database_errors, connection.cursor() as cursor:
         stage = _stage(cursor, model, [pk, *fields], objects)
         cursor.execute(
             f"UPDATE {_quote(model._meta.db_table)} AS t SET {', '.join(assignments)} "  # noqa: S608
-            f"FROM {stage} AS s WHERE t.{_quote(pk.column)} = s.{_quote(pk.column)}"
+            f"FROM {stage} AS s WHERE t.{_column(pk)} = s.{_column(pk)}"
         )
         cursor.execute(f"TRUNCATE {stage}")
 

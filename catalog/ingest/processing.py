@@ -105,7 +105,7 @@ def with_identity(body: dict, uid: str, etag: str) -> dict:
 
 def columns_for(body: dict, ref) -> tuple[dict, list, list]:
     """The Entity columns, relations and search rows of a processed descriptor (with its uid)."""
-    metadata, spec = body["metadata"], body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    metadata, spec = body["metadata"], found if isinstance(found := body.get("spec"), dict) else {}
     relations = list(dict.fromkeys(relations_for(body)))
     search = [
         (key[:200], value[:200] if value is not None else None, original[:200] if original is not None else None)
@@ -204,6 +204,7 @@ class Walker:
         return [_Item(child, CHILD, item.depth + 1, ancestors, parent) for child, parent in targets]
 
     def _parent_problem(self, item: _Item, message: str) -> None:
+        assert item.parent is not None  # only an item a Location entity named can cycle or nest too deep
         url, index, line, ref = item.parent
         self.problem(ErrorKind.READ, message, url, index, line, ref)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,10 +84,10 @@ class Snapshot:
                 spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
                 snapshot.locations_by_source[source_id].append(LocationChild(spec, index, line, ref))
         stored_errors = LocationError.objects.filter(location=location).order_by("id")
-        for url, kind, message, index, line, ref in stored_errors.values_list(
+        for url, kind, message, error_index, error_line, ref in stored_errors.values_list(
             "source_url", "kind", "message", "document_index", "line", "entity_ref"
         ):
-            snapshot.errors.setdefault(url, []).append(Problem(kind, message, url, index, line, ref))
+            snapshot.errors.setdefault(url, []).append(Problem(kind, message, url, error_index, error_line, ref))
             if kind in VOLATILE_KINDS:
                 snapshot.volatile_urls.add(url)
         return snapshot
@@ -101,11 +102,13 @@ class EntityRecord:
     source_url: str
     document_index: int
     line: int
+    #: The stored entity (a changed or moved one).
     previous: PreviousEntity | None = None
-    #: Column values of a new or changed entity (kind, name, body, denormalised fields …).
-    columns: dict | None = None
-    relations: list[tuple[str, str, str]] | None = None
-    search: list[tuple[str, str | None, str | None]] | None = None
+    #: Column values, relations and search rows of a new or changed entity (kind, name, body,
+    #: denormalised fields …); empty for a moved one.
+    columns: dict = field(default_factory=dict)
+    relations: list[tuple[str, str, str]] = field(default_factory=list)
+    search: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
 class Spool:
@@ -121,6 +124,7 @@ class Spool:
         if self._memory is not None:
             self._memory.append(record)
         else:
+            assert self._file is not None  # records not kept in memory are spooled to the file
             pickle.dump(record, self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def batches(self, size: int) -> Iterator[list[EntityRecord]]:
@@ -137,6 +141,7 @@ class Spool:
         if self._memory is not None:
             yield from self._memory
             return
+        assert self._file is not None  # records not kept in memory are spooled to the file
         self._file.seek(0)
         for _ in range(self.count):
             yield pickle.load(self._file)  # noqa: S301  (our own temporary file)
@@ -166,7 +171,7 @@ class Stats:
 class Plan:
     """The outcome of reading a location, before anything is written."""
 
-    location_id: object
+    location_id: uuid.UUID | str | None  # None: a preview of a location not registered
     version: datetime | None
     snapshot: Snapshot
     spool: Spool

@@ -82,6 +82,9 @@ def parse_ref(
     or has no kind while no default kind is given.
     """
     default_namespace = default_namespace or DEFAULT_NAMESPACE
+    kind: str | None
+    namespace: str | None
+    name: str | None
     if isinstance(ref, str):
         if not ref:
             raise RefError("Entity reference must not be empty")

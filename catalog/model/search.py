@@ -109,7 +109,7 @@ def _as_stored(entity: dict) -> dict:
 
 def _raw_pairs(entity: dict) -> list[tuple[str, object]]:
     pairs = _walk(_as_stored(entity))
-    metadata = entity.get("metadata") if isinstance(entity.get("metadata"), dict) else {}
+    metadata = found if isinstance(found := entity.get("metadata"), dict) else {}
     pairs.append(("metadata.name", metadata.get("name")))
     namespace = metadata.get("namespace")
     pairs.append(("metadata.namespace", namespace if namespace else DEFAULT_NAMESPACE))
@@ -166,8 +166,8 @@ def search_entries(entity: dict, relations: list[tuple[str, str, str]]) -> list[
 def search_text(entity: dict) -> str:
     """Lower-cased words to search: name, title, description, tags, kind, spec.type, owner, system
     and lifecycle, as written."""
-    metadata = entity.get("metadata") if isinstance(entity.get("metadata"), dict) else {}
-    spec = entity.get("spec") if isinstance(entity.get("spec"), dict) else {}
+    metadata = found if isinstance(found := entity.get("metadata"), dict) else {}
+    spec = found if isinstance(found := entity.get("spec"), dict) else {}
     parts: list[object] = [metadata.get("name"), metadata.get("title"), metadata.get("description")]
     tags = metadata.get("tags")
     if isinstance(tags, list):

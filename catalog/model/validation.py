@@ -128,8 +128,9 @@ def _is_valid_ipv4(host: str) -> bool:
         parts.pop()
     if len(parts) > 4:
         return False
-    numbers = [_ipv4_number(part) for part in parts]
-    if any(number is None for number in numbers):
+    found = [_ipv4_number(part) for part in parts]
+    numbers = [number for number in found if number is not None]
+    if len(numbers) != len(found):
         return False
     if any(number > 255 for number in numbers[:-1]):
         return False

@@ -52,7 +52,7 @@ def entity_link(entity: Entity, label: str | None = None) -> dict:
 
 
 def _json_path(*keys: str):
-    expression = "body"
+    expression: str | KeyTransform = "body"
     for key in keys[:-1]:
         expression = KeyTransform(key, expression)
     return KeyTextTransform(keys[-1], expression)
@@ -70,7 +70,7 @@ def with_summary(queryset):
 
 def row(entity: Entity) -> dict:
     """One entity as a list row: its links, and what to show in each column."""
-    tags = entity.tags if isinstance(getattr(entity, "tags", None), list) else []
+    tags = found if isinstance(found := getattr(entity, "tags", None), list) else []
     name = getattr(entity, "profile_name", None) or entity.display_name
     return {
         "entity": entity,

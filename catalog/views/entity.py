@@ -151,7 +151,7 @@ def api_definition(spec: dict) -> dict | None:
     if not isinstance(definition, str):
         return None
     api_type = str(spec.get("type", "")).lower()
-    result = {"type": api_type, "text": definition, "document": None, "error": ""}
+    result: dict[str, object] = {"type": api_type, "text": definition, "document": None, "error": ""}
     if api_type == "openapi":
         try:
             result["document"] = openapi_render.parse(definition)
@@ -176,7 +176,7 @@ def about(entity: Entity) -> dict:
         if isinstance(link, dict) and safe_url(link.get("url"))
     ]
     profile = _dict(spec.get("profile"))
-    domain = spec.get("domain") if isinstance(spec.get("domain"), str) and spec.get("domain") else ""
+    domain = found if isinstance(found := spec.get("domain"), str) and found else ""
     return {
         "description": entity.description,
         "owner": ref_link(entity.owner_ref, "group"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.db.models import Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.shortcuts import render
 
@@ -48,7 +49,7 @@ DEEP_OFFSET = 500
 FACET_VISIBLE = 8
 #: Other orders than the default one: by relevance with a search, else by kind, namespace and name
 #: (``queries.order``), which the (kind, namespace, name) index serves without sorting the catalog.
-SORTS = {
+SORTS: dict[str, tuple[str, list[str | Combinable]]] = {
     "name": ("Name", [Lower(Coalesce(NullIf("title", Value("")), "name")), "ref"]),
     "owner": ("Owner", ["owner_ref", Lower("name"), "ref"]),
     "updated": ("Recently changed", ["-updated", "ref"]),
@@ -56,9 +57,9 @@ SORTS = {
 
 
 def _selected(request) -> dict[str, list[str]]:
-    selected = {}
+    selected: dict[str, list[str]] = {}
     for facet in FACETS:
-        values = []
+        values: list[str] = []
         for value in request.GET.getlist(facet.param):
             value = value.strip()
             if value and "," not in value and value.lower() not in (item.lower() for item in values):

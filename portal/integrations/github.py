@@ -138,7 +138,7 @@ def github_app() -> Credentials | None:
 def credentials(app: str | None = None) -> Credentials:
     """The app's own token; else, on the shared API, the GitHub App, then ``GITHUB_TOKEN``; else anonymous."""
     own = _override(app, "TOKEN")
-    if own:
+    if app and own:
         return Credentials("token", f"{app.upper()}_GITHUB_TOKEN", token=own)
     if _server(api_url(app)) != _server(_shared_api_url()):
         return ANONYMOUS

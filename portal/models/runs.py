@@ -22,7 +22,6 @@ from django.db import models
 from django.db.models import Q
 
 
-
 class RunStatus(models.TextChoices):
     PENDING = "pending", "Waiting"
     RUNNING = "running", "Running"

@@ -149,7 +149,7 @@ class RunKind:
 
     def backoff(self, attempt: int) -> float:
         """Seconds before the retry that follows ``attempt`` failed attempts, with jitter."""
-        delay = min(self.retry_cap, self.retry_base * 2 ** max(attempt - 1, 0))
+        delay: float = min(self.retry_cap, self.retry_base * 2 ** max(attempt - 1, 0))
         return max(1.0, delay * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not a secret)
 
     def planned_steps(self) -> list[dict[str, str]]:

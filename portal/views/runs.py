@@ -21,7 +21,7 @@ from portal.models.runs import Run, RunStatus, StepStatus
 PAGE_SIZE = 50
 #: Lines of a run's log on its page (the newest are kept when there are more).
 LOG_SHOWN = 500
-BADGES = {
+BADGES: dict[str, str] = {
     RunStatus.PENDING: "badge",
     RunStatus.RUNNING: "badge badge-warn",
     RunStatus.SUCCEEDED: "badge badge-ok",

@@ -8,6 +8,7 @@ too, and are run again when a resumed task re-creates its workspace.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from scaffolder.actions import sources
 from scaffolder.actions.registry import Action, ActionError, object_schema, register
@@ -21,7 +22,7 @@ from scaffolder.templating.limits import LimitExceeded
 _GLOBS = {"type": "array", "items": {"type": "string"}}
 
 
-def _target(ctx: ActionContext, name: str = "targetPath") -> tuple[str, os.PathLike]:
+def _target(ctx: ActionContext, name: str = "targetPath") -> tuple[str, Path]:
     relative = clean_relative(ctx.input.get(name), name)
     return relative, inside_workspace(ctx.workspace, relative, name)
 

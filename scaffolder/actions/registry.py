@@ -12,7 +12,7 @@ the unfinished step again, so an action checks whether its effect already exists
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ class Action:
     output_schema: dict
     handler: Callable[[ActionContext], dict | None]
     #: Backstage's shape: ``[{"description": …, "example": <YAML of a step>}]``.
-    examples: list[dict] = ()
+    examples: Sequence[dict] = ()
 
 
 _registry: dict[str, Action] = {}

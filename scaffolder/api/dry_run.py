@@ -69,13 +69,13 @@ def inline_template(template: dict, *, with_files: bool) -> Entity:
     if problems:
         raise exceptions.ValidationError({"template": [f"{p.path}: {p.message}" for p in problems][:20]})
     metadata = template["metadata"]
-    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    annotations = found if isinstance(found := metadata.get("annotations"), dict) else {}
     annotations = {key: value for key, value in annotations.items() if key != LOCATION_ANNOTATION}
     if with_files:
         annotations[LOCATION_ANNOTATION] = request_files.PENDING_LOCATION
     metadata["annotations"] = annotations
     namespace = metadata.get("namespace") or DEFAULT_NAMESPACE
-    spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    spec = found if isinstance(found := template.get("spec"), dict) else {}
     try:
         owner = parse_ref(spec.get("owner") or "", default_kind="group", default_namespace=namespace).key()
     except RefError:

@@ -19,8 +19,8 @@ def task_spec(task) -> dict:
     """Backstage's TaskSpec of a task: the template's steps and output, the parameters (secrets are never
     among them: the services keep them apart, encrypted), and where the template came from."""
     template = task.template if isinstance(task.template, dict) else {}
-    spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
-    metadata = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    spec = found if isinstance(found := template.get("spec"), dict) else {}
+    metadata = found if isinstance(found := template.get("metadata"), dict) else {}
     return {
         "apiVersion": template.get("apiVersion", ""),
         "parameters": task.values if isinstance(task.values, dict) else {},
@@ -56,7 +56,7 @@ def event_data(event) -> dict:
 
 def validation_errors(errors: dict[str, list[str]]) -> list[dict]:
     """``TaskInputError.errors`` as Backstage's ValidationError list (jsonschema's shape, without values)."""
-    items = []
+    items: list[dict] = []
     for path, messages in errors.items():
         parts = [int(part) if part.isdigit() else part for part in path.split(".") if part]
         prop = "instance" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
@@ -182,7 +182,7 @@ class ValidationErrorSerializer(serializers.Serializer):
 
 
 class ValidationErrorsSerializer(serializers.Serializer):
-    errors = ValidationErrorSerializer(many=True)
+    errors = ValidationErrorSerializer(many=True)  # type: ignore[assignment]  # Backstage's name; DRF moves fields off the class
 
 
 class CancelResponseSerializer(serializers.Serializer):

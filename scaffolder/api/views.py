@@ -62,7 +62,7 @@ class ParameterSchemaView(ScaffolderView):
         if entity is None:
             raise exceptions.NotFound(f"No template named {f'template:{namespace}/{name}'.lower()}.")
         template = entity.body if isinstance(entity.body, dict) else {}
-        metadata = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+        metadata = found if isinstance(found := template.get("metadata"), dict) else {}
         body = {
             "title": metadata.get("title") or entity.name,
             "description": metadata.get("description") or "",

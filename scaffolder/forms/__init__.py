@@ -148,7 +148,7 @@ def display(field: Field) -> dict:
         return {"text": "Yes" if value else "No"}
     if field.kind in ("select", "radio", "checkboxes"):
         schema = field.schema if field.kind != "checkboxes" else (field.schema.get("items") or {})
-        names = schema.get("enumNames") if isinstance(schema.get("enumNames"), list) else []
+        names = found if isinstance(found := schema.get("enumNames"), list) else []
         options = [enum_text(option) for option in schema.get("enum") or []]
         labels = []
         for item in value if isinstance(value, list) else [value]:

@@ -16,7 +16,8 @@ from scaffolder.forms import pickers
 from scaffolder.forms.schema import CONDITIONAL_KEYS, MAX_ROUNDS, MISSING, ordered_properties, resolve
 
 #: ``ui:field`` values read as pickers; other custom fields fall back to the widget of their type.
-PICKER_KINDS = {
+#: (Keyed by strings, looked up with whatever a template's schema holds.)
+PICKER_KINDS: dict[object, str] = {
     "OwnerPicker": "owner",
     "MyGroupsPicker": "owner",
     "EntityPicker": "entity",
@@ -54,7 +55,7 @@ def field_kind(schema: dict) -> str:
     if kind in ("number", "integer"):
         return kind
     if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        items = found if isinstance(found := schema.get("items"), dict) else {}
         if isinstance(items.get("enum"), list):
             return "checkboxes"
         return "array" if schema_type(items) == "object" else "lines"
@@ -134,7 +135,7 @@ class FormContext:
         return field_kind(schema) in SECRET_KINDS or path in self.secret_paths
 
     def choices(self, kind: str, schema: dict) -> list[pickers.Choice]:
-        options = schema.get("ui:options") if isinstance(schema.get("ui:options"), dict) else {}
+        options = found if isinstance(found := schema.get("ui:options"), dict) else {}
         key = (kind, json.dumps(options, sort_keys=True, default=str), schema.get("ui:field"))
         if key not in self._choices:
             self._choices[key] = pickers.entity_choices(self.user, kind, schema.get("ui:field"), options)
@@ -194,7 +195,7 @@ def defaults(schema: dict, values: dict) -> dict:
         if name not in result and "default" in child:
             result[name] = child["default"]
         if field_kind(child) == "object":
-            nested = defaults(child, result.get(name) if isinstance(result.get(name), dict) else {})
+            nested = defaults(child, found if isinstance(found := result.get(name), dict) else {})
             if nested:
                 result[name] = nested
     return result
@@ -206,7 +207,7 @@ def page_names(schema: Any) -> set[str]:
     if not isinstance(schema, dict):
         return names
     names.update(name for name in (schema.get("properties") or {}) if isinstance(name, str))
-    dependencies = schema.get("dependencies") if isinstance(schema.get("dependencies"), dict) else {}
+    dependencies = found if isinstance(found := schema.get("dependencies"), dict) else {}
     for dependency in dependencies.values():
         names |= page_names(dependency)
         for branch in dependency.get("oneOf") or [] if isinstance(dependency, dict) else []:
@@ -257,7 +258,7 @@ def _read(name: str, child: dict, path: str, data, previous: dict, context: Form
         return [option for option in items.get("enum") or [] if enum_text(option) in chosen]
     if kind == "lines":
         lines = [line.strip() for line in (raw or "").splitlines() if line.strip()]
-        item_kind = schema_type(child.get("items") if isinstance(child.get("items"), dict) else {})
+        item_kind = schema_type(found if isinstance(found := child.get("items"), dict) else {})
         if item_kind in ("number", "integer"):
             try:
                 return [_number(line, item_kind) for line in lines]
@@ -340,7 +341,7 @@ def has_conditions(schema: Any) -> bool:
 def controlling_names(schema: dict) -> set[str]:
     """The top-level properties whose value decides which other fields are shown."""
     names: set[str] = set()
-    dependencies = schema.get("dependencies") if isinstance(schema.get("dependencies"), dict) else {}
+    dependencies = found if isinstance(found := schema.get("dependencies"), dict) else {}
     names.update(dependencies)
     for clause in [schema, *(schema.get("allOf") or [])]:
         condition = clause.get("if") if isinstance(clause, dict) else None

@@ -66,8 +66,8 @@ def _filter_statements(item: dict) -> str:
 def filter_groups(options: dict, default_kinds: tuple[str, ...] = ()) -> list[str]:
     """``catalogFilter`` (one filter or a list of alternatives) as the catalog's ``filter`` strings."""
     catalog_filter = options.get("catalogFilter")
-    filters = catalog_filter if isinstance(catalog_filter, list) else [catalog_filter]
-    filters = [item for item in filters if isinstance(item, dict) and item]
+    candidates = catalog_filter if isinstance(catalog_filter, list) else [catalog_filter]
+    filters = [item for item in candidates if isinstance(item, dict) and item]
     if not filters:
         kinds = options.get("allowedKinds")
         kinds = [kind for kind in kinds if isinstance(kind, str)] if isinstance(kinds, list) else list(default_kinds)

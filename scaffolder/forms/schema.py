@@ -55,13 +55,13 @@ def pages_of(template: dict) -> list[Page]:
         parameters = [parameters]
     if not isinstance(parameters, list):
         return []
-    pages = []
+    pages: list[Page] = []
     for schema in parameters:
         if not isinstance(schema, dict):
             continue
         number = len(pages)
-        title = schema.get("title") if isinstance(schema.get("title"), str) else ""
-        description = schema.get("description") if isinstance(schema.get("description"), str) else ""
+        title = found if isinstance(found := schema.get("title"), str) else ""
+        description = found if isinstance(found := schema.get("description"), str) else ""
         pages.append(Page(number, title or f"Step {number + 1}", description, schema))
     return pages
 

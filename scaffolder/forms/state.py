@@ -42,6 +42,6 @@ def load(token: str, *, user, template_ref: str) -> FormState | None:
         return None
     if not isinstance(data.get("at"), int) or time.time() - data["at"] > MAX_AGE:
         return None
-    values = data.get("v") if isinstance(data.get("v"), dict) else {}
+    values = found if isinstance(found := data.get("v"), dict) else {}
     seen = {page for page in data.get("s") or [] if isinstance(page, int)}
     return FormState(values, seen)

@@ -8,7 +8,7 @@ carries a value. Errors sit right under their field, linked with ``aria-describe
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -18,7 +18,8 @@ from scaffolder.forms.fields import COUNT_SUFFIX, Field, enum_text
 from scaffolder.forms.patterns import html_pattern
 from scaffolder.forms.schema import MISSING
 
-INPUT_FORMATS = {"email": "email", "uri": "url", "url": "url", "date": "date"}
+#: ``format`` values with an input type of their own (looked up with whatever a template's schema holds).
+INPUT_FORMATS: dict[object, str] = {"email": "email", "uri": "url", "url": "url", "date": "date"}
 
 
 def _lines(parts) -> SafeString:
@@ -69,7 +70,7 @@ def _notes(field: Field) -> tuple[SafeString, SafeString]:
     description = (
         format_html('<p class="help field-description" id="{}-description">{}</p>', field.id, field.description)
         if field.description
-        else ""
+        else SafeString()
     )
     help_text = field.help
     if field.secret_set:
@@ -168,15 +169,15 @@ def _select(field: Field, choices: list[pickers.Choice] | list[tuple[str, str]],
                 rows.append(format_html('<optgroup label="{}">\n{}\n</optgroup>', group, _options(members, selected)))
             else:
                 rows.append(_options(members, selected))
-    elif choices:
-        rows.append(_options(choices, selected))
+    elif choices:  # (value, label) pairs: the first is no Choice
+        rows.append(_options(cast("list[tuple[str, str]]", choices), selected))
     attributes = {"id": field.id, "name": field.path, "required": field.required, **_common(field)}
     return format_html("<select{}>\n{}\n</select>", _attrs(attributes), _lines(rows))
 
 
 def _enum_choices(schema: dict) -> list[tuple[str, str]]:
     values = schema.get("enum") or []
-    names = schema.get("enumNames") if isinstance(schema.get("enumNames"), list) else []
+    names = found if isinstance(found := schema.get("enumNames"), list) else []
     return [
         (enum_text(value), str(names[index]) if index < len(names) else enum_text(value))
         for index, value in enumerate(values)

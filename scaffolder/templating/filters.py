@@ -117,19 +117,20 @@ def parse_repo_url(url: Any) -> dict[str, str]:
         raise ValueError(f"Invalid repo URL passed to parseRepoUrl, got {url}")
     host = parts.hostname if port is None else f"{parts.hostname}:{port}"
     query = parse_qs(parts.query, keep_blank_values=True)
-    found = {
+    found: dict[str, str] = {
         name: query[name][0].strip("/")
         for name in ("owner", "repo", "organization", "workspace", "project")
         if name in query
     }
     kind = _host_kind(host)
-    required = {
+    required_by_kind: dict[str, tuple[str, ...]] = {
         "azure": ("project", "repo"),
         "bitbucket": ("workspace", "project", "repo") if host == "bitbucket.org" else ("project", "repo"),
         "gitlab": ("repo",) if found.get("project") else ("owner", "repo"),
         "gitea": ("repo",),
         "gerrit": ("repo",),
-    }.get(kind, ("repo", "owner"))
+    }
+    required = required_by_kind.get(kind, ("repo", "owner"))
     for name in required:
         if not found.get(name):
             raise ValueError(f"Invalid repo URL passed to parseRepoUrl: {url}, missing {name}")
@@ -171,6 +172,9 @@ def parse_entity_ref(ref: Any, context: Any = None) -> dict[str, str]:
     context = context if isinstance(context, Mapping) else {}
     default_kind = context.get("defaultKind")
     default_namespace = context.get("defaultNamespace") or DEFAULT_NAMESPACE
+    kind: str | None
+    namespace: str | None
+    name: str | None
     if isinstance(ref, str):
         kind, namespace, name = _split_ref(ref)
     elif isinstance(ref, Mapping):

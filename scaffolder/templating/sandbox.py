@@ -68,7 +68,10 @@ def child_environment() -> dict[str, str]:
 def _exchange(process: subprocess.Popen, payload: bytes, deadline: float, reply_cap: int) -> tuple[str, bytes, bytes]:
     """Feed the payload, collect stdout and stderr; ("done" | "timeout" | "overflow", stdout, stderr)."""
     selector = selectors.DefaultSelector()
-    streams = {process.stdin: "in", process.stdout: "out", process.stderr: "err"}
+    stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
+    if stdin is None or stdout is None or stderr is None:
+        raise ValueError("the sandbox process is started with three pipes")
+    streams = {stdin: "in", stdout: "out", stderr: "err"}
     for stream, role in streams.items():
         os.set_blocking(stream.fileno(), False)
         selector.register(stream, selectors.EVENT_WRITE if role == "in" else selectors.EVENT_READ, role)
@@ -88,7 +91,7 @@ def _exchange(process: subprocess.Popen, payload: bytes, deadline: float, reply_
                         sent = len(payload)
                     if sent >= len(payload):
                         selector.unregister(key.fileobj)
-                        key.fileobj.close()
+                        stdin.close()
                     continue
                 try:
                     chunk = os.read(key.fd, _CHUNK)

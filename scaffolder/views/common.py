@@ -14,7 +14,7 @@ from scaffolder.forms.pickers import entity_url, short_ref
 from scaffolder.models import RunStatus, StepStatus, Task
 
 #: Badge classes of the shell (atrium.css) by task and step status (the run engine's names).
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     RunStatus.PENDING: "badge",
     RunStatus.RUNNING: "badge badge-running",
     RunStatus.SUCCEEDED: "badge badge-ok",

@@ -65,12 +65,12 @@ def render(text: str) -> SafeString:
             flush()
             level = min(len(heading.group(1)) + 2, 6)
             blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif (bullet := _BULLET.match(line)) or (numbered := _NUMBERED.match(line)):
-            tag = "ul" if bullet else "ol"
+        elif marker := _BULLET.match(line) or _NUMBERED.match(line):
+            tag = "ul" if marker.re is _BULLET else "ol"
             if paragraph or (list_tag and list_tag != tag):
                 flush()
             list_tag = tag
-            items.append(_inline((bullet or numbered).group(1)))
+            items.append(_inline(marker.group(1)))
         else:
             if items:
                 flush()

@@ -40,7 +40,7 @@ def retry_secrets(task) -> list[dict]:
 
 def event_row(event, names: dict[str, str]) -> dict:
     body = event.body if isinstance(event.body, dict) else {}
-    step = body.get("stepId") if isinstance(body.get("stepId"), str) else ""
+    step = found if isinstance(found := body.get("stepId"), str) else ""
     level = body.get("level") if body.get("level") in ("warning", "error") else ""
     if body.get("status") == StepStatus.FAILED:
         level = "error"

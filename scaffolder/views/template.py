@@ -76,7 +76,7 @@ def describe_steps(template: dict) -> list[dict]:
     for index, step in enumerate(spec(template).get("steps") or []):
         if not isinstance(step, dict):
             continue
-        action_id = step.get("action") if isinstance(step.get("action"), str) else ""
+        action_id = found if isinstance(found := step.get("action"), str) else ""
         try:
             action = get_action(action_id)
         except KeyError:

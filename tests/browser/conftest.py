@@ -47,25 +47,23 @@ def browser():
 class ConsoleErrors(list):
     def watch(self, page):
         page.set_default_timeout(10_000)
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error" and self.append(f"console: {message.text} at {message.location.get('url')}")
-            ),
-        )
-        # A request the browser itself abandons (the page navigated on) is not a failure of the page.
-        page.on(
-            "requestfailed",
-            lambda request: request.failure != "net::ERR_ABORTED" and self.append(f"request failed: {request.url}"),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                response.status >= 400
-                and response.request.resource_type != "document"
-                and self.append(f"HTTP {response.status}: {response.url}")
-            ),
-        )
+
+        def on_console(message) -> None:
+            if message.type == "error":
+                self.append(f"console: {message.text} at {message.location.get('url')}")
+
+        def on_request_failed(request) -> None:
+            # A request the browser itself abandons (the page navigated on) is not a failure of the page.
+            if request.failure != "net::ERR_ABORTED":
+                self.append(f"request failed: {request.url}")
+
+        def on_response(response) -> None:
+            if response.status >= 400 and response.request.resource_type != "document":
+                self.append(f"HTTP {response.status}: {response.url}")
+
+        page.on("console", on_console)
+        page.on("requestfailed", on_request_failed)
+        page.on("response", on_response)
         page.on("pageerror", lambda error: self.append(f"page error: {error}"))
         return page
 

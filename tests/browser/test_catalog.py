@@ -186,7 +186,9 @@ def test_a_facet_with_many_values_loads_the_rest_when_opened(browser, live_serve
     expect(tags.locator(".facet-option")).to_have_count(8)
     more = tags.locator("details.facet-more")
     summary = more.locator("summary")
-    hidden = int(re.match(r"(\d+) more", summary.inner_text()).group(1))
+    counted = re.match(r"(\d+) more", summary.inner_text())
+    assert counted is not None
+    hidden = int(counted.group(1))
 
     page.evaluate("window.stillThisPage = true")
     summary.click()

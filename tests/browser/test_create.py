@@ -58,7 +58,12 @@ def test_create_a_python_library_from_its_golden_path(
     base = live_server.url
     context, page = open_page(browser, console_errors)
     polls: list[str] = []
-    page.on("response", lambda response: "/events?after=" in response.url and polls.append(response.url))
+
+    def on_response(response) -> None:
+        if "/events?after=" in response.url:
+            polls.append(response.url)
+
+    page.on("response", on_response)
     sign_in(page, base, "janelle-dawe@example.com", PASSWORD)
     page.get_by_role("heading", level=1).filter(has_text="Janelle").wait_for()
     expect(page.get_by_test_id("home-running-tasks")).to_contain_text("Nothing running.")

@@ -57,7 +57,9 @@ def test_sign_up_sign_in_navigate_tokens_and_sign_out(page, live_server, shots, 
     page.get_by_role("heading", name="Verify Your Email Address").wait_for()
     shots(page, "verification-sent")
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[0].body).group(0)
+    found = re.search(r"https?://\S+/accounts/confirm-email/\S+", str(mail.outbox[0].body))
+    assert found is not None
+    link = found.group(0)
     page.goto(link.replace("http://testserver", base).replace("https://testserver", base))
     page.get_by_role("button", name="Confirm").click()
 

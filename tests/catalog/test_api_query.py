@@ -229,7 +229,8 @@ def test_keyset_pages_forward_and_backward_give_every_entity_once(tmp_path, sett
     terms = queries.order_terms(queries.parse_order(order_fields))
     everything = [entity.ref for entity in pagination.keyset(Entity.objects.all(), terms)]
 
-    forward, after = [], None
+    forward: list[str] = []
+    after = None
     while True:
         page = list(pagination.keyset(Entity.objects.all(), terms, after=after)[:3])
         forward.extend(entity.ref for entity in page)

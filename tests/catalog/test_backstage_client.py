@@ -29,6 +29,7 @@ def node(package: str = "@backstage/catalog-client") -> str:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+    assert binary is not None
     return binary
 
 

@@ -31,13 +31,19 @@ def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)  # noqa: S314  (our own output)
 
 
+def find(element: ET.Element, path: str) -> ET.Element:
+    found = element.find(path)
+    assert found is not None, f"no {path} in the drawing"
+    return found
+
+
 def test_the_svg_has_the_entity_in_the_middle_and_a_link_per_resolved_node():
     drawn = artist_lookup()
     root = parse(drawn.svg())
 
     assert root.tag == f"{SVG}svg"
     assert root.get("aria-label") == "Relations of artist-lookup"
-    center = root.find(f"{SVG}g[@class='graph-node graph-center']")
+    center = find(root, f"{SVG}g[@class='graph-node graph-center']")
     assert center.get("data-ref") == "component:default/artist-lookup"
     links = {a.get("data-ref"): a.get("href") for a in root.iter(f"{SVG}a")}
     assert links == {
@@ -45,7 +51,7 @@ def test_the_svg_has_the_entity_in_the_middle_and_a_link_per_resolved_node():
         "group:default/team-a": "/catalog/group/default/team-a",
         "system:default/artist-engagement-portal": "/catalog/system/default/artist-engagement-portal",
     }
-    owner = root.find(f"{SVG}a[@data-ref='group:default/team-a']")
+    owner = find(root, f"{SVG}a[@data-ref='group:default/team-a']")
     assert owner.get("aria-label") == "Owned by: Group team-a"
     assert [text.text for text in owner.iter(f"{SVG}text")] == ["group", "team-a"]
 
@@ -53,10 +59,10 @@ def test_the_svg_has_the_entity_in_the_middle_and_a_link_per_resolved_node():
 def test_an_unresolved_target_is_dashed_without_a_link_and_says_so():
     root = parse(artist_lookup().svg())
 
-    missing = root.find(f"{SVG}g[@data-ref='component:default/legacy']")
+    missing = find(root, f"{SVG}g[@data-ref='component:default/legacy']")
     assert missing.get("class") == "graph-node graph-unresolved"
     assert [text.text for text in missing.iter(f"{SVG}text")] == ["component · not in catalog", "legacy"]
-    assert missing.find(f"{SVG}title").text == "Depends on component:default/legacy (not in the catalog)"
+    assert find(missing, f"{SVG}title").text == "Depends on component:default/legacy (not in the catalog)"
     edges = root.findall(f"{SVG}path[@class='graph-edge edge-unresolved']")
     assert len(edges) == 1
     assert len(root.findall(f"{SVG}path[@class='graph-edge']")) == 3
@@ -83,7 +89,7 @@ def test_many_targets_of_one_type_end_with_a_link_to_the_table():
 
     names = [item.name for item in drawn.nodes]
     assert names == [f"service-{n:02d}" for n in range(graph.MAX_PER_GROUP - 1)] + ["+ 15 more"]
-    more = parse(drawn.svg()).find(f"{SVG}a[@class='graph-node graph-more']")
+    more = find(parse(drawn.svg()), f"{SVG}a[@class='graph-node graph-more']")
     assert more.get("href") == "#relations"
 
 
@@ -105,7 +111,7 @@ def test_names_are_escaped_and_long_ones_shortened():
 
     assert "<script>" not in svg
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
-    assert parse(svg).find(f"{SVG}a/{SVG}text[@class='graph-name']").text == "a" * 25 + "…"
+    assert find(parse(svg), f"{SVG}a/{SVG}text[@class='graph-name']").text == "a" * 25 + "…"
 
 
 def test_the_phone_layout_is_one_column_under_the_entity():
@@ -117,7 +123,7 @@ def test_the_phone_layout_is_one_column_under_the_entity():
 
     assert drawn.mode == "narrow"
     assert root.get("class") == "relation-graph graph-narrow"
-    assert root.find(f"{SVG}defs/{SVG}marker").get("id") == "graph-arrow-narrow"
+    assert find(root, f"{SVG}defs/{SVG}marker").get("id") == "graph-arrow-narrow"
     assert {item.x for item in drawn.nodes} == {graph.MARGIN + graph.INDENT}
     assert all(item.y > drawn.center.y + drawn.center.h for item in drawn.nodes)
     assert drawn.width == graph.NARROW_W
@@ -130,6 +136,6 @@ def test_an_entity_without_relations_is_just_itself():
 
     root = parse(drawn.svg())
     assert root.findall(f"{SVG}a") == []
-    assert root.find(f"{SVG}g[@class='graph-node graph-center']") is not None
+    assert find(root, f"{SVG}g[@class='graph-node graph-center']") is not None
     assert drawn.height == graph.CENTER_H + 2 * graph.MARGIN
     assert drawn.width == graph.CENTER_W + 2 * graph.MARGIN

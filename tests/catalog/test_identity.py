@@ -110,6 +110,12 @@ def org(db, write):
     return load_file(write("org/catalog-info.yaml", ORG))
 
 
+def linked_ref(user) -> str | None:
+    """The ref of the User entity the account is linked to, if any."""
+    entity = identity.user_entity_for(user)
+    return entity.ref if entity is not None else None
+
+
 def account(email: str, *, verified: bool = True):
     user = get_user_model().objects.create_user(username=email, email=email, password="x" * 20)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
@@ -119,7 +125,7 @@ def account(email: str, *, verified: bool = True):
 def test_a_verified_address_links_the_account_ignoring_case(org):
     user = account("ana.lima@example.COM")
 
-    assert identity.user_entity_for(user).ref == "user:default/ana"
+    assert linked_ref(user) == "user:default/ana"
 
 
 def test_an_unverified_address_links_nothing(org):
@@ -135,21 +141,21 @@ def test_a_second_verified_address_links_too(org):
     user = account("someone@else.example")
     EmailAddress.objects.create(user=user, email="ana.lima@example.com", primary=False, verified=True)
 
-    assert identity.user_entity_for(user).ref == "user:default/ana"
+    assert linked_ref(user) == "user:default/ana"
 
 
 def test_github_login_links_through_the_annotation(org):
     user = account("unrelated@example.net")
     SocialAccount.objects.create(user=user, provider="github", uid="101", extra_data={"login": "Ana-GH"})
 
-    assert identity.user_entity_for(user).ref == "user:default/ana"
+    assert linked_ref(user) == "user:default/ana"
 
 
 def test_github_login_links_through_the_entity_name(org):
     user = account("unrelated@example.net")
     SocialAccount.objects.create(user=user, provider="github", uid="102", extra_data={"login": "octocat"})
 
-    assert identity.user_entity_for(user).ref == "user:default/octocat"
+    assert linked_ref(user) == "user:default/octocat"
 
 
 def test_a_login_of_another_provider_links_nothing(org):
@@ -164,7 +170,7 @@ def test_the_same_address_in_two_namespaces_prefers_default(db, settings):
     load_file(EXAMPLES / "acme-corp.yaml")  # guest@example.com is user:default/guest and user:development/guest
     user = account("guest@example.com")
 
-    assert identity.user_entity_for(user).ref == "user:default/guest"
+    assert linked_ref(user) == "user:default/guest"
 
 
 def test_groups_are_direct_then_inherited_with_members_listed_by_the_group(org):

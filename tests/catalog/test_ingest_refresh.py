@@ -54,6 +54,7 @@ def test_an_entity_gets_its_annotations_a_uid_an_etag_and_its_columns(folder):
     )
     assert (entity.owner_ref, entity.system_ref, entity.orphan) == ("group:default/team-x", "", False)
     assert entity.search_text == "shop the shop web component service team-x production"
+    assert entity.source is not None
     assert (entity.source.url, entity.document_index, entity.line) == (f"file:{path}", 0, 1)
     assert set(Relation.objects.filter(origin=entity).values_list("source_ref", "type", "target_ref")) == {
         ("component:default/shop", "ownedBy", "group:default/team-x"),

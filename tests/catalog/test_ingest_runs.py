@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -32,7 +33,7 @@ def folder(tmp_path, settings):
 def flaky_site(settings):
     """A web server whose /catalog-info.yaml answers 503 as many times as ``failures[0]`` says, then the file."""
     failures = [0]
-    answer = {"status": 503, "headers": {}}
+    answer: dict[str, Any] = {"status": 503, "headers": {}}
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -238,12 +239,14 @@ def test_a_location_that_answers_503_is_retried_with_backoff_then_read(flaky_sit
     # Then it waits, pending, for a jittered 30 s backoff, and its log says why and when
     refresh.refresh_from_db()
     assert (waiting.status, refresh.status, refresh.error) == ("waiting", "pending", "")
+    assert waiting.retry_in is not None
     assert 24 <= waiting.retry_in <= 36
+    assert refresh.not_before is not None
     assert (
         before + datetime.timedelta(seconds=24) <= refresh.not_before <= timezone.now() + datetime.timedelta(seconds=36)
     )
     reason = f"{flaky_site['url']} answered 503 Service Unavailable"
-    retrying = refresh.events.order_by("id").last()
+    retrying = refresh.events.latest("id")
     assert re.fullmatch(rf"retrying in \d+ s \(attempt 2 of 3\): {re.escape(reason)}", retrying.message)
     assert retrying.message.startswith(f"retrying in {waiting.retry_in:.0f} s ")
     assert (retrying.level, retrying.body["stepId"]) == ("warning", "read")
@@ -279,7 +282,7 @@ def test_a_location_whose_server_says_when_to_come_back_is_retried_then(flaky_si
     waiting = runs.execute(refresh.pk)
 
     assert (waiting.status, waiting.retry_in) == ("waiting", expected)
-    assert refresh.events.order_by("id").last().message.startswith(f"retrying in {expected} s (attempt 2 of 3): ")
+    assert refresh.events.latest("id").message.startswith(f"retrying in {expected} s (attempt 2 of 3): ")
 
 
 def test_retry_after_reads_seconds_and_http_dates_and_ignores_the_rest():
@@ -289,7 +292,9 @@ def test_retry_after_reads_seconds_and_http_dates_and_ignores_the_rest():
 
     soon = format_datetime(timezone.now() + datetime.timedelta(seconds=90), usegmt=True)
     assert retry_after("30") == 30
-    assert 88 <= retry_after(soon) <= 90
+    waited = retry_after(soon)
+    assert waited is not None
+    assert 88 <= waited <= 90
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 1  # in the past: at once, after a second
     assert retry_after("99999") is None  # longer than an hour: the kind's backoff decides
     assert retry_after("soon") is None

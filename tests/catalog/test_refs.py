@@ -182,7 +182,7 @@ def test_refs_differing_in_case_share_a_key_but_are_not_equal():
 def test_entity_ref_is_frozen():
     ref = EntityRef("Component", "default", "a")
     with pytest.raises(AttributeError):
-        ref.name = "b"  # type: ignore[misc]
+        ref.name = "b"  # type: ignore[misc]  # assigning to a frozen field is the point
 
 
 @pytest.mark.parametrize(

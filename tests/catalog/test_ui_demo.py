@@ -77,7 +77,9 @@ def test_the_demo_accounts_are_people_of_lumen(data_dir):
     developer = make_user(portal_demo.DEMO_USER_EMAIL)
     admin = make_user(portal_demo.DEMO_ADMIN_EMAIL, staff=True, is_superuser=True)
 
-    assert identity.user_entity_for(developer).ref == "user:default/dev.eloper"
+    linked = identity.user_entity_for(developer)
+    assert linked is not None
+    assert linked.ref == "user:default/dev.eloper"
     assert [group.name for group in identity.my_groups(developer)] == ["checkout", "payments", "lumen"]
     assert [group.name for group in identity.my_groups(admin)] == ["developer-experience", "platform", "lumen"]
     assert identity.owned_entities(developer).filter(kind="Component", owner_ref="group:default/checkout").count() == 10

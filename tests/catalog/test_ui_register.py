@@ -46,7 +46,7 @@ def admin_client(client, db):
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in TABLES}
+    return {model.__name__: model._default_manager.count() for model in TABLES}
 
 
 def test_the_form_asks_a_url_and_administrators_also_a_path(signed_in, admin_client):
@@ -89,6 +89,7 @@ def test_confirm_registers_the_location_and_queues_its_refresh(admin_client, des
     assert response.status_code == 302
     assert response["Location"] == f"/catalog/locations/{location.pk}"
     assert location.type == "file"
+    assert location.created_by is not None
     assert location.created_by.email == "lead@example.com"
     refresh = Run.objects.get(object_id=str(location.pk))
     assert (refresh.kind, refresh.status, refresh.created_by_id) == (

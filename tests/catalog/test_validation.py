@@ -16,7 +16,7 @@ KEY_RULE = f"an optional DNS subdomain prefix (e.g. example.com) and '/', then {
 KNOWN = "API, Component, Domain, Group, Location, Resource, System, Template, User"
 
 V1 = "backstage.io/v1alpha1"
-SPECS = {
+SPECS: dict[str, dict[str, object]] = {
     "Component": {"type": "service", "lifecycle": "production", "owner": "team-a"},
     "API": {"type": "openapi", "lifecycle": "production", "owner": "team-a", "definition": "openapi: 3.0.0"},
     "System": {"owner": "team-a"},

@@ -111,7 +111,9 @@ def _template_with_a_pause(tmp_path) -> Entity:
     register_file(folder / "template.yaml")
     from scaffolder import services
 
-    return services.template_entity("django-service-pause")
+    entity = services.template_entity("django-service-pause")
+    assert entity is not None
+    return entity
 
 
 def test_a_golden_path_whose_worker_is_killed_between_publish_and_register_ends_with_one_repo_and_one_entity(
@@ -215,9 +217,10 @@ def publishing_to(url: str):
     from portal.celery import app
 
     def use(broker_url):
-        app.conf.broker_url = broker_url
-        app._pool = None
-        app.amqp._producer_pool = None
+        # Celery's connection pools are private: dropped, they are made again for the new URL.
+        app.conf.broker_url = broker_url  # type: ignore[misc]  # read-only in celery-types, not in Celery
+        app._pool = None  # type: ignore[attr-defined]  # private, not in celery-types
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]  # private, not in celery-types
 
     before = app.conf.broker_url
     use(url)

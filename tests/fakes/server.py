@@ -49,6 +49,7 @@ class FakeServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 address: the server listens on the loopback
         return f"http://{host}:{port}"
 
     def start(self) -> Self:

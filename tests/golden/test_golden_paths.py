@@ -51,7 +51,7 @@ FASTAPI_PARAMETERS = {
     "repoUrl": "github.com?owner=acme&repo=pricing-api",
 }
 
-VARIANTS = {
+VARIANTS: dict[str, tuple[str, dict]] = {
     "django-service": ("django-service", DJANGO_PARAMETERS),
     "django-service-without-celery": ("django-service", {**DJANGO_PARAMETERS, "celery": False}),
     "python-library": ("python-library", LIBRARY_PARAMETERS),

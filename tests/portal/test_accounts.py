@@ -83,7 +83,9 @@ def test_sign_up_requires_following_the_emailed_link_before_signing_in(client, d
     assert _signed_in_user_id(client) is None
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [NEW_EMAIL]
-    link = re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", mail.outbox[0].body)[1]
+    found = re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", str(mail.outbox[0].body))
+    assert found is not None
+    link = found[1]
 
     # when they try to sign in before confirming, they are refused and told to check their e-mail
     response = _sign_in(client, NEW_EMAIL, NEW_PASSWORD)

@@ -1,5 +1,6 @@
 """``manage.py api_token create|list|revoke``."""
 
+import argparse
 import datetime
 import io
 import re
@@ -163,7 +164,8 @@ def test_revoke_an_unknown_key_id_fails_clearly_and_revokes_nothing(user, key_id
 
 def test_help_documents_that_tokens_read_and_write_unless_read_only():
     parser = Command().create_parser("manage.py", "api_token")
-    create_help = parser._subparsers._group_actions[0].choices["create"].format_help()
+    [commands] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    create_help = commands.choices["create"].format_help()
 
     assert "Read-write unless --read-only is given" in " ".join(create_help.split())
     assert "TOKEN=$(manage.py api_token create alice)" in Command.help

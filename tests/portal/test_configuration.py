@@ -267,6 +267,8 @@ def test_gunicorn_configuration_loads(tmp_path):
 
 def load_healthcheck():
     spec = importlib.util.spec_from_file_location("atrium_healthcheck", ROOT / "docker" / "healthcheck.py")
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

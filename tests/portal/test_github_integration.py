@@ -190,6 +190,7 @@ def test_the_client_sends_the_shared_token_to_the_shared_api(settings, fake):
 
     content = github.client("catalog").get_repo("acme/shop").get_contents("catalog-info.yaml")
 
+    assert not isinstance(content, list)  # a file, not a folder
     assert content.decoded_content == b"kind: Component\n"
     assert [(r.method, r.path, r.authorization) for r in fake.requests] == [
         ("GET", "/repos/acme/shop/contents/catalog-info.yaml", "token shared-token"),
@@ -208,6 +209,7 @@ def test_a_github_app_signs_a_jwt_then_uses_the_installation_token(settings, fak
     content = github.client("catalog").get_repo("acme/shop").get_contents("catalog-info.yaml")
 
     # then the client asked for the installation's token with a JWT of the App, and read with that token
+    assert not isinstance(content, list)  # a file, not a folder
     assert content.decoded_content == b"kind: Component\n"
     requests = [(r.method, r.path) for r in fake.requests]
     assert requests == [

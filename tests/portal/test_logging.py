@@ -93,7 +93,7 @@ def test_the_request_id_reaches_the_log_lines_of_the_task_the_request_enqueued(
     # given a request, with its id, whose view enqueues a task after its transaction commits
     def view(request: HttpRequest) -> HttpResponse:
         with django_capture_on_commit_callbacks(execute=True):
-            log_ping.delay_on_commit()
+            log_ping.delay_on_commit()  # type: ignore[attr-defined]  # Celery's Django fixup: tasks are DjangoTasks
         return HttpResponse("queued")
 
     request = RequestFactory().get("/diagnostics/ping", HTTP_X_REQUEST_ID="req-celery-42")

@@ -127,6 +127,13 @@ def _start(kind, **options):
     return runs.start(kind, **options)
 
 
+def _claimed(run_id) -> claims.Claim:
+    """The claim of a run that must be claimable now."""
+    claim = claims.claim(run_id)
+    assert claim is not None
+    return claim
+
+
 def _messages(run):
     return [event.body.get("message") for event in RunEvent.objects.filter(run_id=run.pk).order_by("id")]
 
@@ -217,7 +224,7 @@ def test_start_refuses_params_that_are_not_json_and_writes_nothing(db):
     with pytest.raises(ValueError, match="JSON-serialisable"):
         runs.start("tests.arithmetic", params={"a": object()})
     with pytest.raises(ValueError, match="string keys"):
-        runs.start("tests.arithmetic", params={1: 2})
+        runs.start("tests.arithmetic", params={1: 2})  # type: ignore[dict-item]  # the wrong key is the point
     assert Run.objects.count() == 0
 
 
@@ -293,16 +300,16 @@ def test_an_effect_recorded_in_a_transaction_that_rolls_back_is_gone(user):
     assert Run.objects.filter(effect_key="teardown:env-7").exists() is False
 
 
-def test_a_broker_that_is_down_does_not_fail_the_start(user, settings, django_capture_on_commit_callbacks):
+def test_a_broker_that_is_down_does_not_fail_the_start(user, monkeypatch, django_capture_on_commit_callbacks):
     from portal.celery import app
 
-    broken = app.connection_for_write
-    app.connection_for_write = lambda *a, **k: (_ for _ in ()).throw(OSError("connection refused"))
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            run = runs.start("tests.arithmetic", params={"a": 1, "b": 1}, user=user)
-    finally:
-        app.connection_for_write = broken
+    def refuse(*_args, **_kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(app, "connection_for_write", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start("tests.arithmetic", params={"a": 1, "b": 1}, user=user)
+    monkeypatch.undo()
     assert Run.objects.get(pk=run.pk).status == "pending"
 
 
@@ -318,18 +325,19 @@ def test_a_pending_run_is_claimed_exactly_once_by_concurrent_workers(transaction
 
 def test_a_running_run_with_a_fresh_heartbeat_is_not_claimed(db):
     run = _start("tests.arithmetic")
-    assert claims.claim(run.pk).token == 1
+    assert _claimed(run.pk).token == 1
     assert claims.claim(run.pk) is None
     wait = claims.wait_before_claim(run.pk)
+    assert wait is not None
     assert 59 <= wait <= 61
 
 
 def test_a_running_run_whose_heartbeat_is_stale_is_recovered_with_a_new_token(db, settings):
     run = _start("tests.arithmetic")
-    first = claims.claim(run.pk)
+    first = _claimed(run.pk)
     Run.objects.filter(pk=run.pk).update(heartbeat=timezone.now() - datetime.timedelta(seconds=61))
 
-    second = claims.claim(run.pk)
+    second = _claimed(run.pk)
 
     assert (second.token, second.recovered) == (2, True)
     assert Run.objects.get(pk=run.pk).recoveries == 1
@@ -343,7 +351,9 @@ def test_a_pending_run_waiting_for_its_backoff_is_not_claimed_before_it_is_due(d
     Run.objects.filter(pk=run.pk).update(not_before=timezone.now() + datetime.timedelta(seconds=30))
 
     assert claims.claim(run.pk) is None
-    assert 28 <= claims.wait_before_claim(run.pk) <= 31
+    wait = claims.wait_before_claim(run.pk)
+    assert wait is not None
+    assert 28 <= wait <= 31
 
 
 @pytest.mark.parametrize("status", ["succeeded", "failed", "cancelled"])
@@ -356,12 +366,12 @@ def test_a_finished_run_is_never_claimed(db, status):
 
 def test_the_heartbeat_thread_refreshes_the_claim_and_notices_when_it_is_lost(transactional_db):
     run = _start("tests.arithmetic")
-    claim = claims.claim(run.pk)
+    claim = _claimed(run.pk)
     Run.objects.filter(pk=run.pk).update(heartbeat=timezone.now() - datetime.timedelta(seconds=30))
     beat = claims.Heartbeat(run.pk, claim.token, every=0.05).start()
     try:
         deadline = time.monotonic() + 5
-        while Run.objects.get(pk=run.pk).heartbeat < timezone.now() - datetime.timedelta(seconds=5):
+        while Run.objects.filter(pk=run.pk, heartbeat__lt=timezone.now() - datetime.timedelta(seconds=5)).exists():
             assert time.monotonic() < deadline
             time.sleep(0.02)
         Run.objects.filter(pk=run.pk).update(attempts=claim.token + 1)  # another worker took it
@@ -414,6 +424,7 @@ def test_a_message_for_a_run_alive_on_another_worker_comes_back_when_it_could_be
     outcome = runs.execute(run.pk)
 
     assert outcome.status == "skipped"
+    assert outcome.retry_in is not None
     assert 59 <= outcome.retry_in <= 61
     assert Run.objects.get(pk=run.pk).status == "running"
 
@@ -476,13 +487,15 @@ def test_a_transient_error_puts_the_run_back_to_pending_with_a_backoff(db):
 
     run.refresh_from_db()
     assert outcome.status == "waiting"
+    assert outcome.retry_in is not None
     assert 32 <= outcome.retry_in <= 48
     assert run.status == "pending"
+    assert run.not_before is not None
     assert 31 <= (run.not_before - before).total_seconds() <= 49
     assert _steps(run) == [("call", "pending", 1)]
     assert RunStep.objects.get(run_id=run.pk).error == "GitHub answered 503 (try 1)"
     assert _messages(run)[-1] == f"retrying in {outcome.retry_in:.0f} s (attempt 2 of 3): GitHub answered 503 (try 1)"
-    assert RunEvent.objects.filter(run_id=run.pk).last().body["level"] == "warning"
+    assert RunEvent.objects.filter(run_id=run.pk).latest("id").body["level"] == "warning"
 
 
 def test_a_transient_error_is_retried_until_the_step_succeeds(db):
@@ -555,7 +568,7 @@ def test_changes_made_inside_a_run_are_audited_with_the_user_who_started_it(db, 
 
 def test_a_run_whose_worker_died_resumes_at_the_step_it_was_in(db):
     run = _start("tests.arithmetic")
-    claim = claims.claim(run.pk)
+    claim = _claimed(run.pk)
     step = RunStep.objects.get(run_id=run.pk, key="add")
     claims.update_step(step, claim.token, status="succeeded", output={"sum": 5})
     claims.update_step(RunStep.objects.get(run_id=run.pk, key="double"), claim.token, status="running", attempts=1)
@@ -600,7 +613,7 @@ def test_cancelling_a_pending_run_ends_it_at_once_and_no_worker_runs_it(db, user
 
 def test_cancelling_a_running_run_stops_it_at_its_next_step_boundary(db, user):
     run = _start("tests.cancellable", user=user)
-    claim = claims.claim(run.pk)
+    claim = _claimed(run.pk)
     assert runs.cancel(run, by=user) is True
     assert Run.objects.get(pk=run.pk).status == "running"
 

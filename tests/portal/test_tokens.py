@@ -19,7 +19,9 @@ NOW = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
 
 
 def _secret(plaintext: str) -> str:
-    return TOKEN_RE.fullmatch(plaintext)["secret"]
+    match = TOKEN_RE.fullmatch(plaintext)
+    assert match is not None
+    return match["secret"]
 
 
 def test_created_token_has_the_documented_format_and_is_read_only_by_default(user):

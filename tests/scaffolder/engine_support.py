@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ def template_doc(
     return {"apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": metadata, "spec": spec}
 
 
-def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
     for relative, content in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,7 @@ def register_file(path: Path) -> None:
     assert [problem.message for problem in report.problems] == []
 
 
-def install_template(folder: Path, doc: dict, files: dict[str, str | bytes] | None = None) -> Entity:
+def install_template(folder: Path, doc: dict, files: Mapping[str, str | bytes] | None = None) -> Entity:
     """Write ``template.yaml`` (and its files) into ``folder``, read it into the catalog; the Template entity."""
     write_files(folder, files or {})
     path = folder / "template.yaml"
@@ -126,7 +127,7 @@ def step_states(task: Task) -> list[tuple[str, str]]:
 
 def everything_stored(task: Task) -> str:
     """Every value stored for a task (its row, its steps, its events) as one text, to search for a secret."""
-    rows = [Task.objects.filter(pk=task.pk).values().first()]
+    rows: list[object] = [Task.objects.filter(pk=task.pk).values().first()]
     rows += list(RunStep.objects.filter(run_id=task.pk).values())
     rows += list(RunEvent.objects.filter(run_id=task.pk).values())
     return json.dumps(rows, default=str, ensure_ascii=False)

@@ -162,6 +162,7 @@ def test_a_task_is_backstages_serialized_task(client, user):
     response = client.get(f"{API}/tasks/{task.pk}", **bearer(user))
 
     assert response.status_code == 200
+    assert task.heartbeat is not None
     assert response.json() == {
         "id": str(task.pk),
         "spec": {
@@ -238,7 +239,7 @@ def test_the_list_takes_the_same_queries_for_few_or_many_tasks(client, user, sta
 
 def test_events_after_an_id(client, user):
     task = make_task(user, status=RunStatus.RUNNING)
-    first = task.events.order_by("id").first()
+    first = task.events.earliest("id")
     extra = RunEvent.objects.create(run=task, type="completion", body={"message": "done", "status": "succeeded"})
 
     response = client.get(f"{API}/tasks/{task.pk}/events?after={first.pk}", **bearer(user))
@@ -279,7 +280,7 @@ def test_events_of_a_running_task_wait_for_the_next_one(client, transactional_db
     user = make_user("waiting@example.com")
     settings.SCAFFOLDER_EVENTS_WAIT = 5
     task = make_task(user, status=RunStatus.RUNNING)
-    last = task.events.order_by("id").last()
+    last = task.events.latest("id")
     timer = threading.Timer(0.4, lambda: RunEvent.objects.create(run=task, type="log", body={"message": "later"}))
     timer.start()
     started = time.monotonic()
@@ -297,10 +298,10 @@ def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client,
     ended = make_task(user, status=RunStatus.SUCCEEDED)
 
     started = time.monotonic()
-    waited = client.get(f"{API}/tasks/{running.pk}/events?after={running.events.last().pk}", **bearer(user))
+    waited = client.get(f"{API}/tasks/{running.pk}/events?after={running.events.latest('id').pk}", **bearer(user))
     waited_s = time.monotonic() - started
     started = time.monotonic()
-    at_once = client.get(f"{API}/tasks/{ended.pk}/events?after={ended.events.last().pk}", **bearer(user))
+    at_once = client.get(f"{API}/tasks/{ended.pk}/events?after={ended.events.latest('id').pk}", **bearer(user))
 
     assert (waited.json(), at_once.json()) == ([], [])
     assert 2 <= waited_s < 5
@@ -309,7 +310,7 @@ def test_events_answer_empty_after_the_wait_or_at_once_for_an_ended_task(client,
 
 def test_the_event_stream_sends_each_event_until_the_completion(client, user):
     task = make_task(user, status=RunStatus.SUCCEEDED)
-    first = task.events.order_by("id").first()
+    first = task.events.earliest("id")
     RunEvent.objects.create(run=task, type="completion", body={"message": "done", "status": "succeeded"})
     RunEvent.objects.create(run=task, type="log", body={"message": "never sent: after the completion"})
 

@@ -96,7 +96,9 @@ def test_golden_paths_and_backstage_samples_render_as_html_forms(client, user, g
     assert f"<h2>{pages[0]['title']}</h2>" in html
     for field_name in pages[0]["properties"]:
         assert f'data-field="{field_name}"' in html
-    state = re.search(r'name="state" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="state" value="([^"]+)"', html)
+    assert found is not None
+    state = found.group(1)
     # Every page shows once reached (Back from the review walks them all, without validating).
     for index, page in enumerate(pages):
         response = client.post(url, {"state": state, "page": "review", "action": f"goto:{index}"})

@@ -33,7 +33,9 @@ def dana(transactional_db, tmp_path):
 
 def shipped_template(name: str) -> Entity:
     catalog.process_location(catalog.ensure_templates_location())
-    return services.template_entity(name)
+    entity = services.template_entity(name)
+    assert entity is not None
+    return entity
 
 
 def django_publishing_locally(tmp_path) -> Entity:
@@ -53,7 +55,9 @@ def django_publishing_locally(tmp_path) -> Entity:
     )
     (folder / "template.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     register_file(folder / "template.yaml")
-    return services.template_entity("django-service-local")
+    entity = services.template_entity("django-service-local")
+    assert entity is not None
+    return entity
 
 
 def registered_component(ref: str) -> dict:

@@ -215,6 +215,7 @@ def test_only_one_of_two_claims_takes_an_open_task():
 
     first, second = claims.claim(task.pk), claims.claim(task.pk)
 
+    assert first is not None
     assert (first.token, first.recovered, second) == (1, False, None)
 
 
@@ -228,6 +229,7 @@ def test_a_message_for_a_task_alive_on_another_worker_is_tried_again_once_it_cou
     outcome = runs.execute(task.pk)
 
     assert outcome.status == "skipped"
+    assert outcome.retry_in is not None
     assert 40 <= outcome.retry_in <= 42
     assert Task.objects.filter(pk=task.pk).values().get() == before
 
@@ -259,6 +261,7 @@ def test_the_heartbeat_refreshes_the_claim_and_notices_when_it_is_lost():
     finally:
         beat.stop()
 
+    assert refreshed is not None
     assert refreshed > old
     assert beat.lost is True
 

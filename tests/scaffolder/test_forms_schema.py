@@ -113,7 +113,7 @@ def test_if_then_else_and_all_of():
 
 
 def test_field_order_follows_ui_order_or_the_text():
-    written = {"properties": {"zeta": {}, "alpha": {}, "mid": {}}}
+    written: dict[str, object] = {"properties": {"zeta": {}, "alpha": {}, "mid": {}}}
     assert [name for name, _ in ordered_properties(written)] == ["zeta", "alpha", "mid"]
     ordered = {**written, "ui:order": ["mid", "*", "zeta"]}
     assert [name for name, _ in ordered_properties(ordered)] == ["mid", "alpha", "zeta"]

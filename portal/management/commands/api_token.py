@@ -92,7 +92,7 @@ class Command(BaseCommand):
         for token in rows:
             status = "revoked" if token.revoked else "expired" if token.is_expired else "active"
             access = "read" if token.read_only else "read-write"
-            when = [_when(token.created), _when(token.expires), _when(token.last_used)]
+            when = (_when(token.created), _when(token.expires), _when(token.last_used))
             self.stdout.write(_row(token.key_id, status, access, *when, token.name))
 
     def _revoke(self, key_id: str) -> None:
