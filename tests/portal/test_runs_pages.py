@@ -5,18 +5,18 @@ from django.urls import reverse
 
 from portal import runs
 from portal.models import AuditEntry, Run
-from tests.portal.test_runs import _start  # registers the test kinds
+from tests.portal.runs_support import start_run  # registers the test kinds
 
 
 @pytest.fixture
 def failed_run(db, user):
-    run = _start("tests.missing", user=user)
+    run = start_run("tests.missing", user=user)
     runs.execute(run.pk)
     return Run.objects.get(pk=run.pk)
 
 
 def test_administrators_see_every_run_filtered_by_kind_and_status(staff_client, user, failed_run):
-    done = _start("tests.arithmetic")
+    done = start_run("tests.arithmetic")
     runs.execute(done.pk)
 
     page = staff_client.get(reverse("portal:runs"), {"status": "failed"})
@@ -34,7 +34,7 @@ def test_the_list_of_every_run_is_refused_to_others(signed_in, failed_run):
 
 def test_the_list_takes_a_fixed_number_of_queries(staff_client, user, django_assert_max_num_queries):
     for _ in range(20):
-        _start("tests.arithmetic", user=user)
+        start_run("tests.arithmetic", user=user)
     with django_assert_max_num_queries(12):
         page = staff_client.get(reverse("portal:runs"))
     assert len(page.context["rows"]) == 20
@@ -67,7 +67,7 @@ def test_retrying_from_the_page_starts_the_run_again(signed_in, failed_run):
 
 
 def test_cancelling_from_the_page_ends_a_waiting_run(signed_in, user):
-    run = _start("tests.arithmetic", user=user)
+    run = start_run("tests.arithmetic", user=user)
 
     answer = signed_in.post(reverse("portal:run-cancel", kwargs={"pk": run.pk}), follow=True)
 
@@ -76,7 +76,7 @@ def test_cancelling_from_the_page_ends_a_waiting_run(signed_in, user):
 
 
 def test_the_live_part_of_a_running_run_polls_until_it_ends(signed_in, user):
-    run = _start("tests.arithmetic", user=user)
+    run = start_run("tests.arithmetic", user=user)
 
     live = signed_in.get(reverse("portal:run", kwargs={"pk": run.pk}), {"live": "1"}, HTTP_HX_REQUEST="true")
 
