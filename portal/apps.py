@@ -11,7 +11,7 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.utils.module_loading import autodiscover_modules
 
-        from portal import accounts, audit, checks, home_sections, mail, metrics, navigation, permissions  # noqa: F401  (checks, mail register)
+        from portal import accounts, audit, celery, checks, home_sections, mail, metrics, navigation, permissions  # noqa: F401  (celery is the current app; checks, mail register)
         from portal.models import ApiToken
         from portal.runs import schedule
 
