@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from portal.paths import is_inside
+
 from .engine import TemplateError, has_template_syntax, render_text, template_error
 from .files import open_folder, read_source, text_of, write_file, write_link
 from .globs import GlobSet
@@ -151,12 +153,6 @@ def _link_text(source_path: str, entry_depth: int, output_depth: int) -> str:
 
 
 # The action -------------------------------------------------------------------------------------------------------
-
-
-def _inside(path: str, folder: str) -> bool:
-    # portal.paths.is_inside, for paths made absolute already: the sandbox's process imports nothing outside
-    # scaffolder.templating (importing portal would start Celery and Django there), so the check stays here.
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _plan(
@@ -284,9 +280,9 @@ def _render_skeleton(
         raise ValueError("the skeleton folder does not exist")
     target_path = os.path.abspath(target)
     trusted = os.path.abspath(workspace) if workspace is not None else target_path
-    if not _inside(target_path, trusted):
+    if not is_inside(target_path, trusted):
         raise ValueError("the target folder must be inside the workspace")
-    if _inside(os.path.realpath(target_path), source_root):
+    if is_inside(os.path.realpath(target_path), source_root):
         raise ValueError("the target folder must not be inside the skeleton")
     context = {"cookiecutter" if options["cookiecutter_compat"] else "values": dict(values)}
     literal = GlobSet(copy_without_render or copy_without_templating)
