@@ -383,6 +383,8 @@ def load_location(target: str, say: Callable[[str], None]) -> None:
 
 def seed_catalog(say: Callable[[str], None]) -> None:
     say("Catalog demo data:")
+    # The golden paths under templates/: Create lists them from the first start.
+    load_location(services.templates_target(), say)
     for example in EXAMPLES:
         path = Path(settings.BASE_DIR) / example
         if path.exists():

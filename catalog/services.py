@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import structlog
@@ -173,6 +174,11 @@ def queue_every_location(*, user=None) -> tuple[int, int]:
     return queued, waiting
 
 
+def unread_locations() -> int:
+    """How many registered locations have never been read (a refresh waits or runs for them)."""
+    return Location.objects.filter(last_refreshed__isnull=True).count()
+
+
 def templates_target() -> str:
     return str(settings.BASE_DIR / TEMPLATES_GLOB)
 
@@ -322,10 +328,13 @@ def install_defaults(sender=None, *, apps=global_apps, using: str = DEFAULT_DB_A
     tasks = task_model._default_manager.using(using)
     task = tasks.filter(name=REFRESH_ALL_TASK).first()
     if task is None:
+        # Due as soon as beat first starts (not one interval later): the locations migrate adds, the
+        # templates folder among them, are read on a fresh installation's first start.
         tasks.create(
             name=REFRESH_ALL_TASK,
             task=REFRESH_ALL_TASK,
             interval=interval,
+            last_run_at=timezone.now() - timedelta(minutes=every),
             description="Refresh every catalog location (CATALOG_REFRESH_INTERVAL).",
         )
     elif task.interval_id != interval.pk:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models.functions import Lower
 from django.shortcuts import render
 
+from catalog import services as catalog_services
 from catalog.models import Entity
 from scaffolder import services
 from scaffolder.views.common import tabs, template_card
@@ -88,6 +89,7 @@ def gallery(request):
     context = {
         "cards": shown,
         "total": len(cards),
+        "unread": catalog_services.unread_locations() if not cards else 0,
         "term": term,
         "facets": facets,
         "chips": chips,

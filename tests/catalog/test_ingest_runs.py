@@ -378,6 +378,8 @@ def test_the_templates_folder_is_a_managed_location_from_migrate_and_cannot_be_d
 def test_the_refresh_schedule_exists_once_and_follows_the_interval_setting(settings):
     schedule = PeriodicTask.objects.get(name="catalog.refresh_all")
     assert (schedule.task, schedule.interval.every, schedule.interval.period) == ("catalog.refresh_all", 30, "minutes")
+    # Due when beat first starts: a fresh installation reads its locations at once, not 30 minutes later.
+    assert schedule.last_run_at <= timezone.now() - datetime.timedelta(minutes=30)
 
     settings.CATALOG_REFRESH_INTERVAL = 15
     services.install_defaults()

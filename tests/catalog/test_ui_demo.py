@@ -53,8 +53,15 @@ def test_seed_loads_the_example_org_and_lumen(data_dir):
     ]
     assert not LocationError.objects.filter(location__target__contains="demo-catalog").exists()
     assert said[0] == "Catalog demo data:"
-    assert said[3] == f"  wrote 28 files of the Lumen organisation to {data_dir / 'demo-catalog'}"
-    assert said[4].endswith("demo-catalog/catalog-info.yaml: 273 entities (48 API, 120 Component, 3 Domain, "
+    # The golden paths are read too, so that Create lists them from the first start.
+    assert said[1].endswith("templates/*/template.yaml: 3 entities (3 Template)")
+    assert sorted(Entity.objects.filter(kind="Template").values_list("name", flat=True)) == [
+        "django-service",
+        "fastapi-service",
+        "python-library",
+    ]
+    assert said[4] == f"  wrote 28 files of the Lumen organisation to {data_dir / 'demo-catalog'}"
+    assert said[5].endswith("demo-catalog/catalog-info.yaml: 273 entities (48 API, 120 Component, 3 Domain, "
                             "16 Group, 1 Location, 15 Resource, 8 System, 62 User)")  # fmt: skip
 
 

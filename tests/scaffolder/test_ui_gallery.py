@@ -102,10 +102,24 @@ def test_the_gallery_takes_the_same_queries_whatever_the_number_of_templates(
 
 
 def test_no_template_yet_says_how_to_add_one(signed_in, db):
+    from django.utils import timezone
+
+    from catalog.models import Location
+
+    Location.objects.update(last_refreshed=timezone.now())  # every location has been read: nothing to wait for
     html = signed_in.get("/create/").content.decode()
 
     assert "There is no template you may run yet." in html
     assert '<a href="/catalog/register">register a <code>template.yaml</code></a>' in html
+
+
+def test_no_template_while_locations_are_still_being_read_says_so(signed_in, db):
+    """A fresh installation: migrate registered the templates folder, and its first read has not ended."""
+    html = signed_in.get("/create/").content.decode()
+
+    assert "There is no template you may run yet." not in html
+    assert "The catalog is still reading 1 location; the templates they hold appear here once read." in html
+    assert '<a href="/catalog/health">See what is being read</a>' in html
 
 
 def test_a_template_page_shows_what_it_asks_does_and_gives(signed_in, golden):
