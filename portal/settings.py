@@ -141,7 +141,8 @@ else:
     }
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://", secret=True)
+# The file transport ignores the host; naming one keeps kombu from warning that none was supplied.
+CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://localhost//", secret=True)
 CELERY_VISIBILITY_TIMEOUT = env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
 CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 1800, minimum=10)
 if CELERY_TASK_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
