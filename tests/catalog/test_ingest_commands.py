@@ -75,10 +75,22 @@ def test_import_of_a_path_outside_the_roots_is_refused_and_writes_nothing(tmp_pa
     outside = write(tmp_path / "catalog-info.yaml", component("outside"))
     before = Location.objects.count()
 
-    with pytest.raises(CommandError, match="is outside the folders the catalog may read"):
+    with pytest.raises(CommandError) as refused:
         run("catalog_import", str(outside), "--wait")
 
+    assert str(refused.value) == (
+        f"{outside} is outside the folders the catalog may read (CATALOG_FILE_ROOTS: {DATA}). The catalog reads "
+        f"files only there, now and at every scheduled refresh: set CATALOG_FILE_ROOTS={DATA},{tmp_path} for web, "
+        "workers and this command, then run it again."
+    )
     assert Location.objects.count() == before
+
+
+def test_import_of_a_glob_outside_the_roots_names_its_fixed_folder(tmp_path, settings):
+    settings.CATALOG_FILE_ROOTS = [str(DATA)]
+
+    with pytest.raises(CommandError, match=f"set CATALOG_FILE_ROOTS={DATA},{tmp_path / 'teams'} for web"):
+        run("catalog_import", str(tmp_path / "teams" / "*" / "catalog-info.yaml"))
 
 
 def test_import_of_a_registered_location_refreshes_it_again():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog import services
@@ -38,6 +39,14 @@ def print_outcome(command: BaseCommand, location, report) -> None:
         command.stdout.write(style.WARNING(f"  {where}: [{error.kind}] {error.message}"))
 
 
+def _folder_of(target: str) -> str:
+    """The fixed leading folder of a file path or glob (what CATALOG_FILE_ROOTS must hold)."""
+    parts = target.split(os.sep)
+    fixed = next((index for index, part in enumerate(parts) if any(char in part for char in "*?[")), None)
+    folder = os.sep.join(parts[:fixed]) if fixed is not None else os.path.dirname(target)
+    return folder or os.sep
+
+
 class Command(BaseCommand):
     help = (
         "Register a catalog location: a file or glob (absolute or relative path), a URL (GitHub file URLs "
@@ -52,10 +61,25 @@ class Command(BaseCommand):
         parser.add_argument("--include-forks", action="store_true", help="discovery: read forks")
         parser.add_argument("--catalog-path", default="catalog-info.yaml", help="discovery: file read in each repo")
 
+    @staticmethod
+    def _check_readable(target: str) -> None:
+        """A file the catalog may not read: say which setting lets it, with the value to give it."""
+        try:
+            readers.check_file(target)
+        except readers.ReadError:
+            current = list(settings.CATALOG_FILE_ROOTS)
+            wanted = ",".join([*current, _folder_of(target)])
+            raise CommandError(
+                f"{target} is outside the folders the catalog may read (CATALOG_FILE_ROOTS: {', '.join(current)}). "
+                "The catalog reads files only there, now and at every scheduled refresh: set "
+                f"CATALOG_FILE_ROOTS={wanted} for web, workers and this command, then run it again."
+            ) from None
+
     def handle(self, *args, target: str, wait: bool, **options):
         kind = readers.location_type(target)
         if kind == LocationType.FILE:
             target = os.path.abspath(target)
+            self._check_readable(target)
         discovery = {}
         if kind == LocationType.GITHUB_DISCOVERY:
             discovery = {
