@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal import params, permissions, runs
 from portal.models.runs import Run, RunStatus, StepStatus
+from portal.timefmt import duration
 
 PAGE_SIZE = 50
 #: Lines of a run's log on its page (the newest are kept when there are more).
@@ -34,13 +35,6 @@ BADGES: dict[str, str] = {
 def _kind_label(name: str) -> str:
     kind = runs.registered().get(name)
     return kind.label or name if kind is not None else name
-
-
-def _duration(start, end) -> str:
-    if start is None:
-        return ""
-    seconds = ((end or timezone.now()) - start).total_seconds()
-    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
 def run_list(request):
@@ -93,7 +87,7 @@ def run_list(request):
                 "run": run,
                 "kind": _kind_label(run.kind),
                 "badge": BADGES.get(run.status, "badge"),
-                "duration": _duration(run.started, run.completed),
+                "duration": duration(run.started, run.completed),
                 "by": run.created_by.email if run.created_by else "",
             }
             for run in shown
@@ -135,13 +129,12 @@ def _events(run: Run) -> list[dict]:
 
 def run_page(request, pk):
     run = _visible_run(request, pk)
+    now = timezone.now()
     steps = [
         {
             "step": step,
             "badge": BADGES.get(step.status, "badge"),
-            "duration": _duration(step.started, step.completed if step.completed or step.status == "running" else None)
-            if step.started
-            else "",
+            "duration": duration(step.started, step.completed or (now if step.status == StepStatus.RUNNING else None)),
         }
         for step in run.steps.order_by("index")
     ]
@@ -149,7 +142,7 @@ def run_page(request, pk):
         "run": run,
         "kind": _kind_label(run.kind),
         "badge": BADGES.get(run.status, "badge"),
-        "duration": _duration(run.started, run.completed),
+        "duration": duration(run.started, run.completed or (now if run.status == RunStatus.RUNNING else None)),
         "steps": steps,
         "events": _events(run),
         "params": json.dumps(run.params, indent=2, ensure_ascii=False),

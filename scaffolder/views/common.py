@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -100,20 +98,6 @@ def task_title(task: Task) -> str:
     if title is None and isinstance(task.template, dict):
         title = metadata(task.template).get("title")
     return title or short_ref(task.template_ref).removeprefix("template:")
-
-
-def duration(start, end) -> str:
-    """``1 min 5 s``, ``12 s``, ``0.4 s`` (empty when it has not started)."""
-    if start is None or end is None:
-        return ""
-    seconds = max((end - start) / timedelta(seconds=1), 0)
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 def badge(status: str) -> str:

@@ -14,9 +14,10 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.shortcuts import render
 
 from portal import params
+from portal.timefmt import duration
 from scaffolder import services
 from scaffolder.models import RUN_STATUS, TASK_STATUS, TaskStatus
-from scaffolder.views.common import badge, can_see_all_tasks, duration, tabs, task_title
+from scaffolder.views.common import badge, can_see_all_tasks, tabs, task_title
 
 PAGE_SIZE = 50
 

@@ -17,13 +17,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from portal.permissions import can
+from portal.timefmt import duration
 from scaffolder import services
 from scaffolder.forms.pickers import entity_url
 from scaffolder.forms.schema import pages_of
 from scaffolder.forms.state import FormState, dump
 from scaffolder.models import RunStatus, StepStatus
 from scaffolder.views import dryrun, markdown
-from scaffolder.views.common import badge, duration, tabs, task_or_404, task_title, template_url
+from scaffolder.views.common import badge, tabs, task_or_404, task_title, template_url
 
 #: Events sent by one poll at most (the next poll takes the rest).
 EVENTS_PER_POLL = 500

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from portal.models.runs import TERMINAL_RUN_STATUSES, RunEvent, RunStatus, RunStep, StepStatus
+from portal.timefmt import duration
 from scaffolder.models import TASK_KIND, Task
-from scaffolder.views.common import duration
 from tests.catalog.test_ui_support import file_writer, load_examples, load_file
 
 BASE = Path(django_settings.BASE_DIR)
