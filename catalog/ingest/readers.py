@@ -105,13 +105,17 @@ def _inside_roots(path: str) -> bool:
     return any(is_inside(real, root) for root in roots())
 
 
+def fixed_part(path: str) -> str:
+    """``path`` itself, or for a glob its fixed leading folder (what must lie inside a root)."""
+    if not has_magic(path):
+        return path
+    parts = path.split(os.sep)
+    return os.sep.join(parts[: next(i for i, part in enumerate(parts) if has_magic(part))]) or os.sep
+
+
 def check_file(path: str) -> None:
     """:class:`ReadError` unless ``path`` (or, for a glob, its fixed leading folder) is inside a root."""
-    fixed = path
-    if has_magic(path):
-        parts = path.split(os.sep)
-        fixed = os.sep.join(parts[: next(i for i, part in enumerate(parts) if has_magic(part))]) or os.sep
-    if not _inside_roots(fixed):
+    if not _inside_roots(fixed_part(path)):
         raise ReadError(
             f"{path} is outside the folders the catalog may read "
             f"(CATALOG_FILE_ROOTS: {', '.join(settings.CATALOG_FILE_ROOTS)})"

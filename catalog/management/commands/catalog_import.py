@@ -39,14 +39,6 @@ def print_outcome(command: BaseCommand, location, report) -> None:
         command.stdout.write(style.WARNING(f"  {where}: [{error.kind}] {error.message}"))
 
 
-def _folder_of(target: str) -> str:
-    """The fixed leading folder of a file path or glob (what CATALOG_FILE_ROOTS must hold)."""
-    parts = target.split(os.sep)
-    fixed = next((index for index, part in enumerate(parts) if any(char in part for char in "*?[")), None)
-    folder = os.sep.join(parts[:fixed]) if fixed is not None else os.path.dirname(target)
-    return folder or os.sep
-
-
 class Command(BaseCommand):
     help = (
         "Register a catalog location: a file or glob (absolute or relative path), a URL (GitHub file URLs "
@@ -68,7 +60,8 @@ class Command(BaseCommand):
             readers.check_file(target)
         except readers.ReadError:
             current = list(settings.CATALOG_FILE_ROOTS)
-            wanted = ",".join([*current, _folder_of(target)])
+            fixed = readers.fixed_part(target)
+            wanted = ",".join([*current, fixed if fixed != target else os.path.dirname(target)])
             raise CommandError(
                 f"{target} is outside the folders the catalog may read (CATALOG_FILE_ROOTS: {', '.join(current)}). "
                 "The catalog reads files only there, now and at every scheduled refresh: set "
