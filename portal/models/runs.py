@@ -71,7 +71,7 @@ class RunQuerySet(models.QuerySet):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
     def visible_to(self, user: Any) -> RunQuerySet:
-        """The runs ``user`` may see, as the policy module decides (``portal.view_runs``)."""
+        """The runs ``user`` may see, as the policy module decides (the scope of ``portal.view_run``)."""
         from portal import permissions
 
         return permissions.visible(user, "portal.view_run", self)

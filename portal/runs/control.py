@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -41,6 +41,8 @@ log = structlog.get_logger("portal.runs")
 RUN_TASK = "portal.run"
 SWEEP_TASK = "portal.sweep_runs"
 PRUNE_TASK = "portal.prune_runs"
+#: Runs deleted by one statement of the prune (with their steps and events).
+PRUNE_BATCH = 500
 
 
 class RunStateError(Exception):
@@ -316,22 +318,11 @@ def prune(days: int | None = None) -> int:
     kept = [name for name, kind in registered().items() if kind.keep_finished]
     rows = Run.objects.finished().filter(completed__lt=cutoff).exclude(kind__in=kept)
     deleted = 0
-    for pk_batch in _batches(rows.values_list("pk", flat=True).iterator(), 500):
-        _total, per_model = Run.objects.filter(pk__in=pk_batch).delete()
+    while batch := list(rows.values_list("pk", flat=True)[:PRUNE_BATCH]):  # what is deleted leaves the query
+        _total, per_model = Run.objects.filter(pk__in=batch).delete()
         deleted += per_model.get(Run._meta.label, 0)
     log.info("runs.pruned", deleted=deleted, days=days)
     return deleted
-
-
-def _batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def active_for(obj: models.Model, *kinds: str) -> Run | None:

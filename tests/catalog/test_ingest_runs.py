@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from portal import runs
 from portal.models import Run, RunStep
 from portal.runs import claims
 from tests.catalog.ingest_helpers import component, register, write
-from tests.fakes.server import LoopbackServer
+from tests.fakes.server import FakeServer, QuietHandler
 
 
 @pytest.fixture
@@ -29,42 +27,40 @@ def folder(tmp_path, settings):
     return tmp_path
 
 
+class FlakySite(FakeServer):
+    """A web server whose /catalog-info.yaml answers ``answer`` (503) ``failures[0]`` times, then the file."""
+
+    def __init__(self) -> None:
+        self.failures = [0]
+        self.answer: dict[str, Any] = {"status": 503, "headers": {}}
+        super().__init__()
+
+    def handler_class(self):
+        site = self
+
+        class Handler(QuietHandler):
+            def do_GET(self):
+                if site.failures[0] > 0:
+                    site.failures[0] -= 1
+                    status, body, headers = site.answer["status"], b"busy", site.answer["headers"]
+                else:
+                    status, body, headers = 200, component("flaky").encode(), {}
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
 @pytest.fixture
 def flaky_site(settings):
-    """A web server whose /catalog-info.yaml answers 503 as many times as ``failures[0]`` says, then the file."""
-    failures = [0]
-    answer: dict[str, Any] = {"status": 503, "headers": {}}
-    requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            return
-
-        def do_GET(self):
-            requests.append(self.path)
-            if failures[0] > 0:
-                failures[0] -= 1
-                status, body, headers = answer["status"], b"busy", answer["headers"]
-            else:
-                status, body, headers = 200, component("flaky").encode(), {}
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = LoopbackServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    site = FlakySite().start()
     settings.CATALOG_URL_ALLOWED_HOSTS = ["127.0.0.1"]
-    yield {
-        "url": f"http://127.0.0.1:{server.server_address[1]}/catalog-info.yaml",
-        "failures": failures,
-        "answer": answer,
-    }
-    server.shutdown()
-    server.server_close()
+    yield {"url": f"{site.url}/catalog-info.yaml", "failures": site.failures, "answer": site.answer}
+    site.stop()
 
 
 def templates_location() -> Location:

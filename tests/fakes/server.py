@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -32,7 +33,7 @@ class QuietHandler(BaseHTTPRequestHandler):
         return
 
 
-class FakeServer:
+class FakeServer(abc.ABC):
     """A fake service on a free port of 127.0.0.1, served by a thread of its own.
 
     A subclass gives :meth:`handler_class`, the handler that serves it (usually one that reads its state
@@ -43,8 +44,9 @@ class FakeServer:
         self._server = LoopbackServer(("127.0.0.1", 0), self.handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
+    @abc.abstractmethod
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
-        raise NotImplementedError
+        """The request handler class that serves this fake."""
 
     @property
     def url(self) -> str:
