@@ -252,13 +252,12 @@ class TemplateRun(RunKind):
         return _json(output, "the template's output")
 
     def conclude(self, ctx: RunContext, status: str, output: dict[str, Any]) -> dict[str, Any]:
-        """A dry run's answer carries the files the template produced; then the workspace goes."""
+        """A dry run's answer carries the files the template produced (``end`` deletes the workspace)."""
         task = self.task(ctx)
         folder = ctx.state.get("folder")
         if task.dry_run and folder is not None:
             contents = workspace.directory_contents(folder / workspace.WORKSPACE, ctx.redactor.data)
             output = {**output, "directoryContents": contents}
-        workspace.delete(task.pk)
         return output
 
     def ended(self, run: Run, status: str) -> None:
