@@ -4,6 +4,7 @@ Between steps the engine checks that the claim is still this worker's and honour
 a heartbeat thread keeps the claim alive during long steps. For each step:
 
 - ``SkipStep``: recorded as skipped, with the reason;
+- ``StepFailed``: recorded as failed, with the reason and the output given; the run goes on;
 - ``TransientError``: while the step has attempts left, it goes back to pending and the run waits
   (``not_before``) for an exponential, jittered backoff, logged as
   "retrying in 40 s (attempt 2 of 5): <reason>"; then it fails like a permanent error;
@@ -41,6 +42,7 @@ from portal.runs.kinds import (
     RunError,
     RunKind,
     SkipStep,
+    StepFailed,
     TransientError,
     UnknownRunKind,
     get_kind,
@@ -252,6 +254,20 @@ class Executor:
         except SkipStep as skip:
             claims.update_step(step, self.token, status=StepStatus.SKIPPED, completed=timezone.now(), error="")
             self.log.line(str(skip) or f"Skipping step {step.name}", step=step.key, status=StepStatus.SKIPPED)
+            return
+        except StepFailed as failed:
+            output = self.redactor.value(_json(failed.output, "The step's output"))
+            message = self.log.clean(str(failed) or f"Step {step.name} failed")
+            claims.update_step(
+                step,
+                self.token,
+                status=StepStatus.FAILED,
+                completed=timezone.now(),
+                output=output,
+                error=message[:ERROR_MAX_LENGTH],
+            )
+            self.ctx.outputs[step.key] = output
+            self.log.line(message, step=step.key, status=StepStatus.FAILED, level="error")
             return
         except (RunCancelled, ClaimLost, DatabaseError):  # a database error: the run is given back, retried
             raise

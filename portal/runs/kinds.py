@@ -54,6 +54,16 @@ class SkipStep(Exception):
     """Raised by a step to record itself as skipped; the message says why."""
 
 
+class StepFailed(Exception):
+    """Raised by a step to record itself as failed while the run goes on to its next step (a dry run
+    that lists every step that would fail). ``output`` is kept with the step; the kind's ``finish``
+    decides how the run ends."""
+
+    def __init__(self, message: str, output: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.output = output or {}
+
+
 class RunCancelled(Exception):
     """Raised by :meth:`RunContext.check_cancelled` when someone asked to cancel the run."""
 

@@ -13,8 +13,9 @@ transient and records everything; this kind supplies what is the template's:
   ``input`` rendered in the sandbox process with ``parameters``, ``steps``, ``user``, ``secrets``
   (and ``each``), validated against the action's input schema, and the action run in the workspace;
 - :meth:`TemplateRun.finish`: the template's ``spec.output``, rendered;
-- :meth:`TemplateRun.conclude` and :meth:`TemplateRun.end`: a dry run's files read from the
-  workspace, then the workspace deleted and the request's files emptied, however the task ends.
+- :meth:`TemplateRun.conclude` and :meth:`TemplateRun.ended`: a dry run's files read from the
+  workspace, then the workspace deleted before the end is written, and the request's files emptied,
+  however the task ends.
 """
 
 from __future__ import annotations
@@ -252,17 +253,18 @@ class TemplateRun(RunKind):
         return _json(output, "the template's output")
 
     def conclude(self, ctx: RunContext, status: str, output: dict[str, Any]) -> dict[str, Any]:
-        """A dry run's answer carries the files the template produced (``end`` deletes the workspace)."""
+        """A dry run's answer carries the files the template produced; then the workspace is deleted, before
+        the end is written, so a task seen ended has left nothing on the worker."""
         task = self.task(ctx)
         folder = ctx.state.get("folder")
-        if task.dry_run and folder is not None:
-            contents = workspace.directory_contents(folder / workspace.WORKSPACE, ctx.redactor.data)
-            output = {**output, "directoryContents": contents}
+        try:
+            if task.dry_run and folder is not None:
+                contents = workspace.directory_contents(folder / workspace.WORKSPACE, ctx.redactor.data)
+                output = {**output, "directoryContents": contents}
+        finally:
+            workspace.delete(ctx.run.pk)
         return output
 
     def ended(self, run: Run, status: str) -> None:
         Task.objects.filter(pk=run.pk).exclude(files=b"").update(files=b"")
 
-    def end(self, ctx: RunContext, status: str | None) -> None:
-        if status is not None:  # else the task waits for a step's retry, or another worker took it
-            workspace.delete(ctx.run.pk)

@@ -98,6 +98,18 @@ class Skipping(runs.RunKind):
     steps = (runs.Step("create", "Create the repository", _skip), runs.Step("add", "Add", add))
 
 
+def _fail_softly(ctx):
+    raise runs.StepFailed("Would fail: no GitHub token", output={"remoteUrl": "https://github.com/acme/x.git"})
+
+
+class FailingSoftly(runs.RunKind):
+    name = "tests.failing_softly"
+    steps = (runs.Step("publish", "Publish", _fail_softly), runs.Step("add", "Add", add))
+
+    def finish(self, ctx):
+        return {"seen": sorted(ctx.outputs)}
+
+
 class Cancellable(runs.RunKind):
     name = "tests.cancellable"
     steps = (runs.Step("wait", "Wait", _wait_for_cancel), runs.Step("add", "Add", add))
@@ -113,7 +125,18 @@ class Secretive(runs.RunKind):
     steps = (runs.Step("use", "Use the token", _log_secret),)
 
 
-for _kind in (Arithmetic(), Flaky(), Missing(), Broken(), Slow(), Skipping(), Cancellable(), Rename(), Secretive()):
+for _kind in (
+    Arithmetic(),
+    Flaky(),
+    Missing(),
+    Broken(),
+    Slow(),
+    Skipping(),
+    FailingSoftly(),
+    Cancellable(),
+    Rename(),
+    Secretive(),
+):
     runs.register(_kind)
 
 

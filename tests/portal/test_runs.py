@@ -328,6 +328,21 @@ def test_a_skipped_step_is_recorded_with_its_reason_and_the_run_goes_on(db):
     assert "Nothing to do: the repository exists" in messages(run)
 
 
+def test_a_step_that_fails_softly_keeps_its_output_and_reason_and_the_run_goes_on(db):
+    run = start_run("tests.failing_softly", params={"a": 2, "b": 3})
+    runs.execute(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.output, run.error) == ("succeeded", {"seen": ["add", "publish"]}, "")
+    assert steps_of(run) == [("publish", "failed", 1), ("add", "succeeded", 1)]
+    publish = RunStep.objects.get(run_id=run.pk, key="publish")
+    assert (publish.error, publish.output) == (
+        "Would fail: no GitHub token",
+        {"remoteUrl": "https://github.com/acme/x.git"},
+    )
+    failed = RunEvent.objects.filter(run_id=run.pk, body__stepId="publish", body__status="failed").get()
+    assert (failed.body["message"], failed.body["level"]) == ("Would fail: no GitHub token", "error")
+
+
 def test_a_transient_error_puts_the_run_back_to_pending_with_a_backoff(db):
     run = start_run("tests.flaky", params={"fail_times": 1})
     before = timezone.now()
