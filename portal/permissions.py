@@ -115,6 +115,11 @@ def _retry_run(user: Any, run: Any) -> bool:
     return run is not None and (is_admin(user) or started(user, run))
 
 
+@rule("portal.browse_repositories")
+def _browse_repositories(user: Any, obj: object) -> bool:
+    return signed_in(user)
+
+
 @rule("portal.manage_token")
 def _manage_token(user: Any, token: Any) -> bool:
     return token is not None and token.user_id == user.pk

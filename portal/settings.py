@@ -388,7 +388,7 @@ SCAFFOLDER_GITHUB_API_URL = env.string("SCAFFOLDER_GITHUB_API_URL", "").rstrip("
 SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR = Path(
     env.string("SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR", str(DATA_DIR / "git"))
 ).resolve()
-#: Working copies of those repositories, which catalog:register reads (keep it inside CATALOG_FILE_ROOTS).
+#: Working copies of those repositories, which catalog:register reads (the catalog may always read them).
 SCAFFOLDER_GIT_CHECKOUT_DIR = Path(env.string("SCAFFOLDER_GIT_CHECKOUT_DIR", str(DATA_DIR / "git-checkouts"))).resolve()
 #: Seconds of CPU time one rendering (a step's input, a skeleton) may use; wall-clock time is three times that.
 SCAFFOLDER_RENDER_TIME_LIMIT = env.integer("SCAFFOLDER_RENDER_TIME_LIMIT", 10, minimum=1)

@@ -40,6 +40,9 @@ class TaskStatus(models.TextChoices):
 
 
 #: A run's status in Backstage's words, and back (keyed by the plain strings the columns hold).
+#: How the error of a dry run's step that would fail begins (the step is recorded failed, the dry run goes on).
+WOULD_FAIL = "Would fail: "
+
 TASK_STATUS: dict[str, str] = {
     RunStatus.PENDING: TaskStatus.OPEN,
     RunStatus.RUNNING: TaskStatus.PROCESSING,

@@ -3,7 +3,8 @@
 The form's own rules (pages, ``when:``, conditional parts, messages that never quote a value) live in
 :mod:`scaffolder.forms.schema`, shared with the web form, so a form posted by hand gets the same answers as
 the form in the page. Here: which fields are secret, the checks of the catalog-aware fields that matter on
-the server (RepoUrlPicker's allowed hosts, owners and repositories), defaults, and the cleaned values.
+the server (RepoUrlPicker's allowed hosts, owners and repositories; OwnerPicker and EntityPicker naming an
+entity the picker offers, see :func:`scaffolder.forms.pickers.ref_problem`), defaults, and the cleaned values.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from scaffolder.forms.schema import pages_of, resolve, validate, visible_pages
+from scaffolder import hosts as repo_hosts
+from scaffolder.forms import pickers
+from scaffolder.forms.schema import pages_of, resolve, resolve_deep, validate, visible_pages
 
 #: A field's place in the values: ``("database", "password")``.
 Path = tuple[str, ...]
@@ -22,7 +25,6 @@ MISSING = object()
 
 SECRET_FIELD = "Secret"  # noqa: S105 -- the name of a form field, not a secret
 PASSWORD_WIDGET = "password"  # noqa: S105 -- the name of a widget
-DEFAULT_REPO_HOSTS = ("github.com",)
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _OWNER = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 _CONDITIONAL = ("dependencies", "allOf", "anyOf", "oneOf", "then", "else")
@@ -211,7 +213,7 @@ def _repo_url_problems(schema: dict, value: Any) -> list[str]:
     params = parse_qs(query)
     owner = (params.get("owner") or params.get("organization") or [""])[0]
     repo = (params.get("repo") or [""])[0]
-    hosts = _allowed(options, "allowedHosts") or list(DEFAULT_REPO_HOSTS)
+    hosts = repo_hosts.names(options)
     problems = []
     if host not in hosts:
         problems.append(f"Choose a host among {', '.join(hosts)}.")
@@ -223,11 +225,43 @@ def _repo_url_problems(schema: dict, value: Any) -> list[str]:
     return problems
 
 
-def validate_values(template: dict, values: dict) -> dict:
+#: The pickers whose value must name an entity of the catalog (unless ``allowArbitraryValues: true``).
+ENTITY_PICKERS = {
+    "OwnerPicker": "owner",
+    "MyGroupsPicker": "owner",
+    "EntityPicker": "entity",
+    "OwnedEntityPicker": "entity",
+}
+
+
+def _entity_problems(schema: dict, value: Any, path: str, user, errors: dict[str, list[str]]) -> None:
+    """The entity pickers of ``schema`` (at any depth of objects and lists of objects) whose value names no
+    entity they offer ``user``, added to ``errors`` (a field that has an error already keeps only that)."""
+    field = schema.get("ui:field")
+    kind = ENTITY_PICKERS.get(field) if isinstance(field, str) else None
+    if kind is not None:
+        if path not in errors:
+            problem = pickers.ref_problem(user, kind, schema["ui:field"], _options(schema), value)
+            if problem:
+                errors[path] = [problem]
+        return
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        for name, child in schema["properties"].items():
+            if isinstance(child, dict) and name in value:
+                _entity_problems(child, value[name], f"{path}.{name}" if path else name, user, errors)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            item_schema = resolve_deep(schema["items"], item) if isinstance(item, dict) else schema["items"]
+            _entity_problems(item_schema, item, f"{path}.{index}", user, errors)
+
+
+def validate_values(template: dict, values: dict, *, user=None) -> dict:
     """Check ``values`` against every page shown for them; the cleaned values, or :class:`TaskInputError`.
 
     Pages hidden by ``when:`` are neither validated nor kept; missing fields with a ``default`` get it; only
     the fields the shown pages declare are kept (secrets included: :func:`create_task` splits them off).
+    Entity pickers are checked against the catalog as ``user`` sees it (without a user: as every signed-in
+    user sees it, a MyGroupsPicker then taking any group).
     """
     if not isinstance(values, dict):
         raise TaskInputError({"": ["The values must be a JSON object."]})
@@ -250,6 +284,8 @@ def validate_values(template: dict, values: dict) -> dict:
             problems = _repo_url_problems(schema, filled.get(name))
             if problems:
                 errors[name] = problems
+    for page in shown:
+        _entity_problems(resolve_deep(page.schema, filled), filled, "", user, errors)
     if errors:
         raise TaskInputError(errors)
     return {name: filled[name] for name in declared if name in filled}

@@ -102,7 +102,7 @@ def create_task(user, entity, values: dict, *, dry_run: bool = False, files: byt
     if not can_run(user, entity):
         raise PermissionDenied("You may not run this template.")
     template = copy.deepcopy(entity.body)
-    cleaned, secrets = split_secrets(validate_values(template, values), secret_paths(template))
+    cleaned, secrets = split_secrets(validate_values(template, values, user=user), secret_paths(template))
     rows = _step_rows(template)
     task = runs.start(
         TASK_KIND,
@@ -170,6 +170,7 @@ def dry_run_result(task: Task) -> dict:
             "action": step.action,
             "status": STEP_STATUS.get(step.status, step.status),
             "output": step.output,
+            "error": step.error,
         }
         for step in task.steps.order_by("index")
     ]

@@ -29,6 +29,7 @@ from django.conf import settings
 from catalog.ingest import github
 from catalog.ingest.errors import ReadError
 from catalog.models import LocationType
+from portal.integrations import localgit
 from portal.paths import is_inside
 
 FILE_PREFIX = "file:"
@@ -97,7 +98,9 @@ def _real_roots(configured: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def roots() -> tuple[str, ...]:
-    return _real_roots(tuple(settings.CATALOG_FILE_ROOTS))
+    """``CATALOG_FILE_ROOTS``, and the working copies of the local git host's repositories (what golden paths
+    register), resolved."""
+    return _real_roots((*settings.CATALOG_FILE_ROOTS, str(localgit.checkout_root())))
 
 
 def _inside_roots(path: str) -> bool:

@@ -10,11 +10,12 @@ import yaml
 from django.conf import settings
 
 from catalog import services as catalog
+from catalog.model.refs import RefError, entity_ref
 from catalog.models import Entity, Location, LocationStatus, LocationType
 from portal.paths import resolves_inside
 from scaffolder.actions.registry import Action, ActionError, object_schema, register
 from scaffolder.engine.context import ActionContext
-from scaffolder.engine.workspace import clean_relative
+from scaffolder.engine.workspace import PathError, clean_relative
 from scaffolder.templating.files import open_folder, write_file
 
 DEFAULT_CATALOG_PATH = "/catalog-info.yaml"
@@ -56,11 +57,41 @@ def _main_entity(location: Location) -> Entity | None:
     return None
 
 
+def _check_conflicts(ctx: ActionContext, kind: str, target: str) -> None:
+    """In a dry run: the entities of the workspace's descriptor that the catalog already holds from
+    another location (the real run would register them, and the catalog refuse them as conflicts)."""
+    path = (ctx.input.get("catalogInfoPath") or DEFAULT_CATALOG_PATH).strip().lstrip("/")
+    try:
+        relative = clean_relative(path, "catalogInfoPath")
+    except PathError as error:
+        ctx.would_fail(str(error))
+        return
+    descriptor = ctx.workspace / relative
+    if not relative or not descriptor.is_file() or ctx.input.get("catalogInfoUrl"):
+        return
+    try:
+        documents = [doc for doc in yaml.safe_load_all(descriptor.read_text("utf-8")) if isinstance(doc, dict)]
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
+        ctx.would_fail(f"{relative} is not a readable YAML descriptor ({type(error).__name__})")
+        return
+    keys = []
+    for document in documents:
+        try:
+            keys.append(entity_ref(document).key())
+        except RefError as error:
+            ctx.would_fail(f"{relative}: {error}")
+    taken = Entity.objects.filter(ref__in=keys).exclude(location__type=kind, location__target=target)
+    for entity in taken.select_related("location").order_by("ref"):
+        ctx.would_fail(f"{entity.ref} is already in the catalog, from {entity.location.target}")
+
+
 def register_handler(ctx: ActionContext) -> dict:
     url = catalog_info_url(ctx.input)
     optional = bool(ctx.input.get("optional"))
     if ctx.is_dry_run:
         ctx.logger.info(f"Dry run: would register {url} in the catalog")
+        kind, target = location_of(url)
+        _check_conflicts(ctx, kind, target)
         return {"catalogInfoUrl": url}
     try:
         kind, target = location_of(url)

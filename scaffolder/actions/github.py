@@ -80,6 +80,12 @@ def repo_of(repo_url: str) -> tuple[str, str, str]:
     return host, parsed["owner"], parsed["repo"]
 
 
+NOT_CONFIGURED = (
+    "GitHub is not configured: an administrator sets GITHUB_TOKEN (or SCAFFOLDER_GITHUB_TOKEN, or a GitHub App), "
+    "or the step is given a token input"
+)
+
+
 def token_for(ctx: ActionContext) -> str:
     """The step's ``token`` input, else the configured token (a GitHub App's installation token)."""
     token = ctx.input.get("token")
@@ -90,8 +96,14 @@ def token_for(ctx: ActionContext) -> str:
     except integration.ERRORS as error:
         raise failure(error, "getting a token of the GitHub App") from None
     if not token:
-        raise ActionError("no GitHub token: set SCAFFOLDER_GITHUB_TOKEN (or give the step a token input)")
+        raise ActionError(NOT_CONFIGURED)
     return token
+
+
+def check_configured(ctx: ActionContext) -> None:
+    """In a dry run: say the step would fail when it has no token and none is configured."""
+    if not ctx.input.get("token") and integration.credentials(APP).kind == "anonymous":
+        ctx.would_fail(NOT_CONFIGURED)
 
 
 def client(token: str | None = None) -> github.Github:
@@ -139,6 +151,7 @@ def dispatch(ctx: ActionContext) -> dict:
     inputs = ctx.input.get("workflowInputs") or {}
     if ctx.is_dry_run:
         ctx.logger.info(f"Dry run: would start the workflow {workflow_id} of {owner}/{name} on {ref}")
+        check_configured(ctx)
         return {}
     gh = client(token_for(ctx))
     what = f"starting the workflow {workflow_id} of {owner}/{name}"

@@ -83,12 +83,31 @@ def _ensure_bare(path: Path, branch: str) -> None:
     )
 
 
-def _checkout(bare: Path, branch: str) -> Path:
-    """The working copy of a local bare repository (what catalog:register reads), brought up to date."""
+def _has_branch(bare: Path, branch: str) -> bool:
+    if not bare.exists():
+        return False
+    try:
+        gitops.run(
+            ["--git-dir", str(bare), "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
+            env=gitops.environment(),
+            what="reading the repository",
+        )
+    except ActionError:
+        return False
+    return True
+
+
+def _checkout_path(bare: Path) -> Path:
+    """Where the working copy of a local bare repository is kept (what catalog:register reads)."""
     root = Path(settings.SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR)
     normal = Path(os.path.abspath(bare))
     relative = normal.relative_to(root) if is_inside(normal, root) else Path(bare.name)
-    checkout = Path(settings.SCAFFOLDER_GIT_CHECKOUT_DIR, relative.parent, relative.name.removesuffix(".git"))
+    return Path(settings.SCAFFOLDER_GIT_CHECKOUT_DIR, relative.parent, relative.name.removesuffix(".git"))
+
+
+def _checkout(bare: Path, branch: str) -> Path:
+    """The working copy of a local bare repository, brought up to date."""
+    checkout = _checkout_path(bare)
     env = gitops.environment()
     base = ["--git-dir", str(checkout / ".git"), "--work-tree", str(checkout)]
     if not (checkout / ".git").is_dir():
@@ -123,7 +142,15 @@ def publish_git(ctx: ActionContext) -> dict:
     message = ctx.input.get("gitCommitMessage") or "Initial commit"
     if ctx.is_dry_run:
         ctx.logger.info(f"Dry run: would push the workspace to {gitops.shown(remote)} ({branch})")
-        return {"remoteUrl": gitops.shown(remote)}
+        outputs = {"remoteUrl": gitops.shown(remote)}
+        if bare is not None:
+            if _has_branch(bare, branch):
+                ctx.would_fail(f"the repository {bare} already has a branch {branch}")
+            checkout = _checkout_path(bare)
+            outputs["repoContentsUrl"] = f"file:{checkout}"
+            if (source / CATALOG_FILE).is_file():
+                outputs["catalogInfoUrl"] = f"file:{checkout / CATALOG_FILE}"
+        return outputs
     publisher = gitops.Publisher(ctx, source, remote_env=gitops.environment(isolated=bare is not None))
     publisher.tree()
     if bare is not None:
@@ -185,6 +212,7 @@ def publish_github(ctx: ActionContext) -> dict:
     source = _source(ctx)
     if ctx.is_dry_run:
         ctx.logger.info(f"Dry run: would create {owner}/{name} on {host} and push the workspace to {branch}")
+        gh.check_configured(ctx)
         return {
             "remoteUrl": f"https://{host}/{owner}/{name}.git",
             "repoContentsUrl": f"https://{host}/{owner}/{name}/blob/{branch}",

@@ -146,5 +146,7 @@ class DryRunView(ScaffolderView):
                 "directoryContents": result["directoryContents"],
                 "output": result["output"],
                 "steps": result["steps"],
+                "status": result["status"],
+                "error": result["error"],
             }
         )

@@ -210,6 +210,9 @@ class DryRunStepSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     action = serializers.CharField()
+    status = serializers.CharField(help_text="completed, skipped, or failed (a step that would fail says why)")
+    output = serializers.DictField()
+    error = serializers.CharField(help_text='Why the step failed; "Would fail: …" for a step a real run would fail')
 
 
 class DryRunResultSerializer(serializers.Serializer):
@@ -217,6 +220,8 @@ class DryRunResultSerializer(serializers.Serializer):
     directoryContents = DirectoryEntrySerializer(many=True)
     output = serializers.DictField()
     steps = DryRunStepSerializer(many=True)
+    status = serializers.CharField(help_text="completed, or failed when a step failed or would fail")
+    error = serializers.CharField(help_text="Why the dry run failed, naming each step that would fail")
 
 
 class RetryRequestSerializer(serializers.Serializer):

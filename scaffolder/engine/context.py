@@ -58,9 +58,17 @@ class ActionContext:
     _check_cancelled: Callable[[], None] = lambda: None
     _redactor: Redactor = field(default_factory=Redactor)
     outputs: dict = field(default_factory=dict)
+    #: What a dry run found would fail in the step's real run (:meth:`would_fail`).
+    problems: list[str] = field(default_factory=list)
 
     def output(self, name: str, value: Any) -> None:
         self.outputs[name] = value
+
+    def would_fail(self, reason: str) -> None:
+        """In a dry run: the real run of this step would fail for ``reason``. The step is recorded as
+        failed with it once the action returns (its outputs kept for the steps after it), and the dry run
+        goes on, so one dry run lists every step that would fail."""
+        self.problems.append(reason)
 
     def check_cancelled(self) -> None:
         """Raise :class:`TaskCancelled` if the user asked to cancel (cheap: call it between long operations)."""

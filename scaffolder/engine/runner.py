@@ -29,13 +29,13 @@ from django.db import DatabaseError
 
 from catalog import identity
 from portal.models.runs import Run, RunStatus, RunStep, StepStatus
-from portal.runs import PermanentError, RunCancelled, RunContext, RunKind, RunStateError, SkipStep
+from portal.runs import PermanentError, RunCancelled, RunContext, RunKind, RunStateError, SkipStep, StepFailed
 from scaffolder.actions import sources
 from scaffolder.actions.registry import ActionError, get_action, input_errors
 from scaffolder.engine import request_files, workspace
 from scaffolder.engine.context import ActionContext, ClaimLost, StepLogger
 from scaffolder.engine.rendering import condition, render, render_output
-from scaffolder.models import TASK_KIND, Task
+from scaffolder.models import TASK_KIND, WOULD_FAIL, Task
 from scaffolder.parameters import MISSING, merge, password_paths, pick, required_secret_paths, value_at
 from scaffolder.templating import TemplateError
 
@@ -43,6 +43,8 @@ log = structlog.get_logger("scaffolder.engine")
 
 #: Actions that only write into the workspace: run again to re-create it when a task resumes elsewhere.
 WORKSPACE_ACTIONS = frozenset({"fetch:template", "fetch:plain", "fetch:plain:file", "catalog:write"})
+#: Actions that do in a dry run what they do in a real one; the others only check and say what they would do.
+DRY_RUN_ACTIONS = WORKSPACE_ACTIONS | {"debug:log", "debug:wait"}
 #: ``each:`` runs an action at most this many times.
 MAX_EACH = 100
 
@@ -162,6 +164,7 @@ class TemplateRun(RunKind):
         task = self.task(ctx)
         context = ctx.state["context"]
         definition = self._definition(task, step)
+        problems: list[str] = []
         try:
             if "if" in definition and not condition(definition["if"], context):
                 raise SkipStep(f"Skipping step {step.key} because its if condition was false")
@@ -169,12 +172,15 @@ class TemplateRun(RunKind):
                 action = get_action(step.action)
             except KeyError:
                 raise ActionError(f"action {step.action} is not installed") from None
-            output = _json(self._execute(ctx, task, step, action), "the step's output")
-        except TemplateError as error:
-            raise ActionError(str(error) or type(error).__name__) from None
-        except workspace.PathError as error:
-            raise ActionError(str(error) or type(error).__name__) from None
+            output = _json(self._execute(ctx, task, step, action, problems), "the step's output")
+        except (TemplateError, workspace.PathError, ActionError) as error:
+            message = str(error) or type(error).__name__
+            if task.dry_run and step.action not in DRY_RUN_ACTIONS:
+                raise StepFailed(f"{WOULD_FAIL}{message}") from None
+            raise ActionError(message) from None
         context["steps"][step.key] = {"output": ctx.redactor.value(output)}
+        if problems:
+            raise StepFailed(WOULD_FAIL + "; ".join(dict.fromkeys(problems)), output=output)
         return output
 
     def _iterations(self, definition: dict, context: dict) -> list[dict | None]:
@@ -191,7 +197,7 @@ class TemplateRun(RunKind):
             raise ActionError(f"each: gives {len(pairs)} items; a step may run at most {MAX_EACH} times")
         return [{"key": key, "value": value} for key, value in pairs]
 
-    def _execute(self, ctx: RunContext, task: Task, step: RunStep, action) -> dict:
+    def _execute(self, ctx: RunContext, task: Task, step: RunStep, action, problems: list[str] | None = None) -> dict:
         definition = self._definition(task, step)
         context = ctx.state["context"]
         collected: dict[str, Any] = {}
@@ -203,14 +209,16 @@ class TemplateRun(RunKind):
             rendered = {} if rendered is None else rendered
             if not isinstance(rendered, dict):
                 raise ActionError("the step's input must be a mapping")
-            problems = input_errors(action, rendered)
-            if problems:
-                raise ActionError(f"Invalid input passed to action {action.id}: {'; '.join(problems)}")
+            invalid = input_errors(action, rendered)
+            if invalid:
+                raise ActionError(f"Invalid input passed to action {action.id}: {'; '.join(invalid)}")
             action_ctx = self._action_context(ctx, task, step, rendered)
             if task.dry_run:
                 shown = json.dumps(rendered, indent=2, ensure_ascii=False, default=str)
                 action_ctx.logger.info(f"Running {action.id} in dry-run mode with inputs (secrets redacted): {shown}")
             result = action.handler(action_ctx)
+            if problems is not None:
+                problems.extend(action_ctx.problems)
             outputs = {**action_ctx.outputs, **(result or {})}
             if each is None:
                 collected = outputs
@@ -250,7 +258,20 @@ class TemplateRun(RunKind):
             output = render_output(task.template.get("spec", {}).get("output"), ctx.state["context"])
         except TemplateError as error:
             raise PermanentError(f"The template's output could not be rendered: {error}") from None
-        return _json(output, "the template's output")
+        output = _json(output, "the template's output")
+        if task.dry_run:
+            failing = list(
+                RunStep.objects.filter(run_id=task.pk, status=StepStatus.FAILED)
+                .order_by("index")
+                .values_list("key", "error")
+            )
+            if failing:
+                reasons = "; ".join(f"{key} ({error.removeprefix(WOULD_FAIL)})" for key, error in failing)
+                count = len(failing)
+                raise PermanentError(
+                    f"The dry run found {count} step{'s' if count > 1 else ''} that would fail: {reasons}"
+                )
+        return output
 
     def conclude(self, ctx: RunContext, status: str, output: dict[str, Any]) -> dict[str, Any]:
         """A dry run's answer carries the files the template produced; then the workspace is deleted, before
@@ -267,4 +288,3 @@ class TemplateRun(RunKind):
 
     def ended(self, run: Run, status: str) -> None:
         Task.objects.filter(pk=run.pk).exclude(files=b"").update(files=b"")
-

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scaffolder.forms import pickers
+from scaffolder.forms.patterns import as_sentence
 from scaffolder.forms.schema import CONDITIONAL_KEYS, MAX_ROUNDS, MISSING, ordered_properties, resolve
 
 #: ``ui:field`` values read as pickers; other custom fields fall back to the widget of their type.
@@ -101,13 +102,19 @@ class Field:
 
     @property
     def description(self) -> str:
-        text = self.schema.get("description")
-        return text if isinstance(text, str) else ""
+        return self._note("description")
 
     @property
     def help(self) -> str:
-        text = self.schema.get("ui:help")
-        return text if isinstance(text, str) else ""
+        return self._note("ui:help")
+
+    def _note(self, key: str) -> str:
+        """A text of the schema shown with the field; none when it is also the field's error (a pattern's
+        message is the help that explains the format: it is said once, as the error)."""
+        text = self.schema.get(key)
+        if not isinstance(text, str):
+            return ""
+        return "" if text and as_sentence(text) in self.errors else text
 
     @property
     def options(self) -> dict:
@@ -274,7 +281,8 @@ def _read(name: str, child: dict, path: str, data, previous: dict, context: Form
     if kind == "array":
         return _read_items(child, path, data, previous.get(name), context, errors)
     if kind in ("owner", "entity", "repo", "entity-name"):
-        return pickers.read(kind, child, path, data, context.choices(kind, child) if kind != "repo" else [], errors)
+        choices = context.choices(kind, child) if kind in ("owner", "entity") else []
+        return pickers.read(kind, child, path, data, choices, errors, context.user)
     if raw is None or raw == "":
         return MISSING
     if kind in ("number", "integer"):

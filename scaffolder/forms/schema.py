@@ -17,6 +17,7 @@ from typing import Any
 from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from scaffolder.forms.patterns import pattern_message
 from scaffolder.templating import TemplateError, render_value_sandboxed
 from scaffolder.templating.engine import is_truthy
 
@@ -225,11 +226,13 @@ FORMAT_MESSAGES = {
 
 
 def message_for(error) -> str:
-    """A message for one jsonschema error that never repeats the value (it may be a secret)."""
+    """A message for one jsonschema error that never repeats the value (it may be a secret), nor a pattern
+    (people do not read regular expressions: :func:`~scaffolder.forms.patterns.pattern_message`)."""
     kind, limit = error.validator, error.validator_value
+    if kind == "pattern":
+        return pattern_message(error.schema if isinstance(error.schema, dict) else {"pattern": limit})
     messages = {
         "required": "This field is required.",
-        "pattern": f"Use the expected format: {limit}",
         "minLength": f"Enter at least {_plural(limit, 'character')}.",
         "maxLength": f"Enter at most {_plural(limit, 'character')}.",
         "minimum": f"Enter a number of at least {limit}.",

@@ -13,9 +13,10 @@ from typing import Any, cast
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from scaffolder import hosts as repo_hosts
 from scaffolder.forms import pickers
 from scaffolder.forms.fields import COUNT_SUFFIX, Field, enum_text
-from scaffolder.forms.patterns import html_pattern
+from scaffolder.forms.patterns import html_pattern, pattern_message
 from scaffolder.forms.schema import MISSING
 
 #: ``format`` values with an input type of their own (looked up with whatever a template's schema holds).
@@ -130,8 +131,10 @@ def _input(field: Field, input_type: str, **extra) -> SafeString:
 
 
 def _string_constraints(schema: dict) -> dict[str, Any]:
+    pattern = html_pattern(schema.get("pattern"))
     return {
-        "pattern": html_pattern(schema.get("pattern")),
+        "pattern": pattern,
+        "title": pattern_message(schema) if pattern else None,
         "minlength": schema.get("minLength") if isinstance(schema.get("minLength"), int) else None,
         "maxlength": schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None,
     }
@@ -264,16 +267,26 @@ def _entity(field: Field) -> SafeString:
 def _repo(field: Field) -> SafeString:
     parts = pickers.split_repo_url(field.value)
     options = field.options
-    hosts = pickers.hosts(options)
-    host = parts["host"] if parts["host"] in hosts else hosts[0]
+    offered = repo_hosts.offered(options)
+    names = [item.name for item in offered]
+    host = parts["host"] if parts["host"] in names else names[0]
     rows = []
     host_select = format_html(
         '<select id="{}-host" name="{}.host" required>\n{}\n</select>',
         field.id,
         field.path,
-        _options([(item, item) for item in hosts], {host}),
+        _options([(item.name, item.label) for item in offered], {host}),
     )
     rows.append(format_html('<div class="field"><label for="{}-host">Host</label>{}</div>', field.id, host_select))
+    missing = [item.name for item in offered if not item.configured]
+    if missing:
+        rows.append(
+            format_html(
+                '<p class="help field-warning">Atrium is not connected to {}: a task will fail when it publishes '
+                "there, until an administrator connects it (for GitHub: GITHUB_TOKEN).</p>",
+                ", ".join(missing),
+            )
+        )
     for key, label, listed_key, pattern in (
         ("owner", "Owner", "allowedOwners", pickers.OWNER_HTML_PATTERN),
         ("repo", "Repository", "allowedRepos", pickers.REPO_HTML_PATTERN),

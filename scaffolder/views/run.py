@@ -174,7 +174,7 @@ def _move(flow: Run, page: Page | None, action: str):
 def _finish(flow: Run, action: str):
     values = flow.form.shown_values(flow.state.values)
     try:
-        cleaned = services.validate_values(flow.template, values)
+        cleaned = services.validate_values(flow.template, values, user=flow.request.user)
     except services.TaskInputError as problem:
         return flow.show_errors(problem.errors)
     if action not in ("create", "dry-run"):

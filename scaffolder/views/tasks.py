@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from portal.integrations import localgit
 from portal.permissions import can
 from portal.timefmt import duration
 from scaffolder import services
 from scaffolder.forms.pickers import entity_url
 from scaffolder.forms.schema import pages_of
 from scaffolder.forms.state import FormState, dump
-from scaffolder.models import RunStatus, StepStatus
+from scaffolder.models import WOULD_FAIL, RunStatus, StepStatus
 from scaffolder.views import dryrun, markdown
 from scaffolder.views.common import badge, tabs, task_or_404, task_title, template_url
 
@@ -55,6 +56,14 @@ def event_row(event, names: dict[str, str]) -> dict:
     }
 
 
+def _step_label(task, step) -> str:
+    if step.status == StepStatus.SUCCEEDED:
+        return "Completed"
+    if step.status == StepStatus.FAILED and task.dry_run and step.error.startswith(WOULD_FAIL):
+        return "Would fail"
+    return step.get_status_display()
+
+
 def step_rows(task, steps) -> list[dict]:
     now = timezone.now()
     return [
@@ -63,7 +72,7 @@ def step_rows(task, steps) -> list[dict]:
             "name": step.name,
             "action": step.action,
             "status": step.status,
-            "label": "Completed" if step.status == StepStatus.SUCCEEDED else step.get_status_display(),
+            "label": _step_label(task, step),
             "badge": badge(step.status),
             "duration": duration(step.started, step.completed or (now if step.status == StepStatus.RUNNING else None)),
             "error": step.error,
@@ -78,9 +87,11 @@ def _links(task) -> list[dict]:
     for link in output.get("links") or []:
         if not isinstance(link, dict):
             continue
-        ref = link.get("entityRef") if isinstance(link.get("entityRef"), str) else ""
-        url = link.get("url") if isinstance(link.get("url"), str) else ""
+        ref = link["entityRef"] if isinstance(link.get("entityRef"), str) else ""
+        url = link["url"] if isinstance(link.get("url"), str) else ""
         target = entity_url(ref) if ref else url
+        if target.startswith("file:"):  # a repository of the local git host: its page in the portal
+            target = localgit.browse_url(target) or ""
         if target and (target.startswith(("https://", "http://", "/"))):
             links.append({"title": link.get("title") or url or ref, "url": target, "icon": link.get("icon") or ""})
     return links

@@ -91,7 +91,10 @@ def test_create_a_python_library_from_its_golden_path(
     page.evaluate("document.getElementById('run-form').noValidate = true")
     page.get_by_role("button", name="Next").click()
     error = page.locator("#f-name-errors")
-    expect(error).to_have_text("Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    expect(error).to_have_text(
+        "3 to 40 characters: lowercase letters, digits and dashes, starting with a letter (e.g. billing-client, "
+        "imported as billing_client)."
+    )
     expect(page.get_by_test_id("form-errors")).to_be_visible()
     expect(page.get_by_label("Description")).to_have_value("A typed client for the billing API.")
     assert Task.objects.count() == 0
@@ -99,8 +102,11 @@ def test_create_a_python_library_from_its_golden_path(
     page.get_by_label("Name").fill("billing-client")
     page.get_by_role("button", name="Next").click()
 
-    # Page 2: where the repository goes.
+    # Page 2: where the repository goes: GitHub is configured, so it is offered next to the local git host.
     expect(page.get_by_role("heading", name="Repository", exact=True)).to_be_visible()
+    host = page.get_by_label("Host")
+    expect(host.locator("option")).to_have_text(["local (Atrium's git host)", "github.com"])
+    host.select_option("github.com")
     page.get_by_label("Owner").fill("acme")
     page.get_by_label("Repository", exact=True).fill("billing-client")
     shots(page, "form-repository")
@@ -137,6 +143,9 @@ def test_create_a_python_library_from_its_golden_path(
     expect(log).to_contain_text("Beginning step Render the skeleton", timeout=60_000)
     shots(page, "task-running")
     expect(page.get_by_test_id("task-status")).to_have_text("Completed", timeout=60_000)
+    expect(page.locator(".task-step", has_text="Publish to Atrium's git host").locator(".badge")).to_have_text(
+        "Skipped"
+    )
     for step in ("Render the skeleton", "Publish to GitHub", "Register in the catalog"):
         expect(log).to_contain_text(f"Finished step {step}")
         expect(page.locator(".task-step", has_text=step).locator(".badge")).to_have_text("Completed")

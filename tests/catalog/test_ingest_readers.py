@@ -118,6 +118,18 @@ def test_a_file_inside_the_roots_is_read(roots):
     assert readers.read(readers.file_url(str(roots / "a.yaml"))) == COMPONENT
 
 
+def test_a_working_copy_of_the_local_git_host_is_read_outside_the_roots(roots, settings, tmp_path):
+    settings.SCAFFOLDER_GIT_CHECKOUT_DIR = tmp_path / "git-checkouts"
+    checkout = tmp_path / "git-checkouts" / "acme" / "orders-api"
+    checkout.mkdir(parents=True)
+    (checkout / "catalog-info.yaml").write_bytes(COMPONENT)
+    (tmp_path / "beside.yaml").write_bytes(COMPONENT)
+
+    assert readers.read(readers.file_url(str(checkout / "catalog-info.yaml"))) == COMPONENT
+    with pytest.raises(ReadError):
+        readers.read(readers.file_url(str(tmp_path / "beside.yaml")))
+
+
 def test_a_dot_dot_escape_out_of_the_roots_is_refused(roots):
     (roots.parent / "secret.yaml").write_text("kind: Secret\n")
     escaping = readers.resolve(readers.file_url(str(roots / "a.yaml")), "../secret.yaml")

@@ -244,19 +244,19 @@ def test_the_template_is_a_valid_backstage_template_entity(name):
             "django-service",
             "service",
             ["Service details", "Options", "Repository"],
-            ["fetch:template", "fetch:template", "publish:github", "catalog:register"],
+            ["fetch:template", "fetch:template", "publish:git", "publish:github", "catalog:register"],
         ),
         (
             "python-library",
             "library",
             ["Library details", "Repository"],
-            ["fetch:template", "publish:github", "catalog:register"],
+            ["fetch:template", "publish:git", "publish:github", "catalog:register"],
         ),
         (
             "fastapi-service",
             "service",
             ["Service details", "Options", "Repository"],
-            ["fetch:template", "publish:github", "catalog:register"],
+            ["fetch:template", "publish:git", "publish:github", "catalog:register"],
         ),
     ],
 )
@@ -272,7 +272,13 @@ def test_the_template_follows_the_golden_path_conventions(name, spec_type, pages
     assert properties["owner"]["ui:options"] == {"catalogFilter": {"kind": "Group"}}
     assert properties["system"]["ui:field"] == "EntityPicker"
     assert properties["system"]["ui:options"] == {"catalogFilter": {"kind": "System"}}
-    assert properties["repoUrl"]["ui:options"] == {"allowedHosts": ["github.com"]}
+    assert properties["repoUrl"]["ui:field"] == "RepoUrlPicker"
+    assert "ui:options" not in properties["repoUrl"]  # every configured host: local git, and GitHub when set up
+    conditions = {step["id"]: step.get("if") for step in spec["steps"] if step["action"].startswith("publish:")}
+    assert conditions == {
+        "publish": "${{ (parameters.repoUrl | parseRepoUrl).host == 'local' }}",
+        "publish-github": "${{ (parameters.repoUrl | parseRepoUrl).host != 'local' }}",
+    }
     assert [link["title"] for link in spec["output"]["links"]] == ["Repository", "Open in catalog"]
 
 

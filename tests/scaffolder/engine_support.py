@@ -96,11 +96,17 @@ metadata: {name: olga}
 spec:
   profile: {email: other@example.com}
   memberOf: [sales]
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata: {name: checkout}
+spec: {owner: payments}
 """
 
 
 def install_people(folder: Path) -> None:
-    """Groups platform ⊃ payments and sales; dana (dev@example.com) in payments, olga (other@) in sales."""
+    """Groups platform ⊃ payments and sales; dana (dev@example.com) in payments, olga (other@) in sales; the
+    System checkout, owned by payments."""
     path = folder / "people.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(PEOPLE, encoding="utf-8")

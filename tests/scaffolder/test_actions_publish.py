@@ -113,8 +113,37 @@ def test_publish_git_in_a_dry_run_only_says_what_it_would_do(tmp_path, scaffolde
 
     outputs = run_action("publish:git", ctx)
 
-    assert outputs == {"remoteUrl": f"file://{scaffolder_dirs / 'git' / 'acme' / 'dry.git'}"}
+    checkout = scaffolder_dirs / "git-checkouts" / "acme" / "dry"
+    assert outputs == {
+        "remoteUrl": f"file://{scaffolder_dirs / 'git' / 'acme' / 'dry.git'}",
+        "repoContentsUrl": f"file:{checkout}",
+        "catalogInfoUrl": f"file:{checkout / 'catalog-info.yaml'}",
+    }
+    assert ctx.problems == []
     assert not (scaffolder_dirs / "git").exists()
+    assert not (scaffolder_dirs / "git-checkouts").exists()
+
+
+def test_publish_git_in_a_dry_run_says_it_would_fail_on_a_branch_that_exists(tmp_path, scaffolder_dirs):
+    run_action("publish:git", workspace_context(tmp_path / "first", {"remoteUrl": "acme/taken"}))
+    ctx = workspace_context(tmp_path / "second", {"remoteUrl": "acme/taken"}, dry_run=True)
+
+    run_action("publish:git", ctx)
+
+    bare = scaffolder_dirs / "git" / "acme" / "taken.git"
+    assert ctx.problems == [f"the repository {bare} already has a branch main"]
+
+
+def test_publish_github_in_a_dry_run_says_it_would_fail_without_credentials(tmp_path, scaffolder_dirs):
+    ctx = workspace_context(tmp_path, {"repoUrl": "github.com?owner=acme&repo=svc"}, dry_run=True)
+
+    outputs = run_action("publish:github", ctx)
+
+    assert outputs["remoteUrl"] == "https://github.com/acme/svc.git"
+    assert ctx.problems == [
+        "GitHub is not configured: an administrator sets GITHUB_TOKEN (or SCAFFOLDER_GITHUB_TOKEN, or a GitHub App), "
+        "or the step is given a token input"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -234,7 +263,10 @@ def test_publish_github_fails_clearly_without_a_token_and_creates_nothing(tmp_pa
     with pytest.raises(ActionError) as raised:
         run_action("publish:github", ctx)
 
-    assert str(raised.value) == "no GitHub token: set SCAFFOLDER_GITHUB_TOKEN (or give the step a token input)"
+    assert str(raised.value) == (
+        "GitHub is not configured: an administrator sets GITHUB_TOKEN (or SCAFFOLDER_GITHUB_TOKEN, or a GitHub App), "
+        "or the step is given a token input"
+    )
     assert github_fake.created == []
 
 

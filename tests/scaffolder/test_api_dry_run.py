@@ -9,8 +9,11 @@ import base64
 from pathlib import Path
 
 from scaffolder.models import RunStatus, Task
+from tests.scaffolder import test_ui_support as support
 from tests.scaffolder.test_api_templates import bearer, source
 from tests.scaffolder.test_ui_support import BASE
+
+org = support.org
 
 API = "/api/scaffolder/v2/dry-run"
 VALUES = {
@@ -18,7 +21,7 @@ VALUES = {
     "description": "A typed client for the billing API.",
     "owner": "group:default/team-a",
     "lifecycle": "production",
-    "repoUrl": "github.com?owner=acme&repo=billing-client",
+    "repoUrl": "local?owner=acme&repo=billing-client",
 }
 
 
@@ -37,7 +40,7 @@ def dry_run(client, user, body: dict):
     return client.post(API, body, content_type="application/json", **bearer(user, read_only=False))
 
 
-def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user, celery_worker, scaffolder_dirs):
+def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user, org, celery_worker, scaffolder_dirs):
     body = {
         "template": source("python-library"),
         "values": VALUES,
@@ -48,7 +51,8 @@ def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user
 
     result = response.json()
     assert response.status_code == 200, result
-    assert set(result) == {"log", "directoryContents", "output", "steps"}
+    assert set(result) == {"log", "directoryContents", "output", "steps", "status", "error"}
+    assert (result["status"], result["error"]) == ("completed", "")
     paths = [entry["path"] for entry in result["directoryContents"]]
     assert paths == [
         ".github/workflows/ci.yml",
@@ -64,14 +68,15 @@ def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user
     ]
     readme = next(entry for entry in result["directoryContents"] if entry["path"] == "README.md")
     assert base64.b64decode(readme["base64Content"]).decode().startswith("# billing-client")
-    assert [(step["id"], step["action"]) for step in result["steps"]] == [
-        ("fetch", "fetch:template"),
-        ("publish", "publish:github"),
-        ("register", "catalog:register"),
+    assert [(step["id"], step["action"], step["status"]) for step in result["steps"]] == [
+        ("fetch", "fetch:template", "completed"),
+        ("publish", "publish:git", "completed"),
+        ("publish-github", "publish:github", "skipped"),
+        ("register", "catalog:register", "completed"),
     ]
     messages = [entry["body"]["message"] for entry in result["log"]]
     assert "Beginning step Render the skeleton" in messages
-    assert any(message.startswith("Running publish:github in dry-run mode") for message in messages)
+    assert any(message.startswith("Running publish:git in dry-run mode") for message in messages)
     task = Task.objects.get()
     assert task.dry_run is True
     assert task.status == RunStatus.SUCCEEDED
@@ -79,7 +84,7 @@ def test_a_dry_run_renders_the_files_and_logs_what_it_would_publish(client, user
     assert not (scaffolder_dirs / "workspaces").exists() or list((scaffolder_dirs / "workspaces").iterdir()) == []
 
 
-def test_the_request_cannot_choose_where_files_are_read(client, user, celery_worker, scaffolder_dirs):
+def test_the_request_cannot_choose_where_files_are_read(client, user, org, celery_worker, scaffolder_dirs):
     template = source("python-library")
     template["metadata"]["annotations"] = {"backstage.io/managed-by-location": f"file:{BASE / 'portal' / 'x.yaml'}"}
     template["spec"]["steps"] = [
@@ -95,7 +100,7 @@ def test_the_request_cannot_choose_where_files_are_read(client, user, celery_wor
     assert any("cannot be resolved" in entry["body"]["message"] for entry in result["log"])
 
 
-def test_invalid_values_or_template_are_400(client, user, scaffolder_dirs):
+def test_invalid_values_or_template_are_400(client, user, org, scaffolder_dirs):
     bad_values = dry_run(client, user, {"template": source("python-library"), "values": {**VALUES, "name": "X"}})
     bad_template = dry_run(client, user, {"template": {"kind": "Component", "metadata": {"name": "x"}}, "values": {}})
     escaping = dry_run(
@@ -110,7 +115,11 @@ def test_invalid_values_or_template_are_400(client, user, scaffolder_dirs):
 
     assert bad_values.status_code == 400
     assert [(error["property"], error["message"]) for error in bad_values.json()["errors"]] == [
-        ("instance.name", "Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$"),
+        (
+            "instance.name",
+            "3 to 40 characters: lowercase letters, digits and dashes, starting with a letter "
+            "(e.g. billing-client, imported as billing_client).",
+        ),
         ("instance.name", "Enter at least 3 characters."),
     ]
     assert bad_template.status_code == 400

@@ -28,7 +28,7 @@ VALUES = {
     "description": "A typed client for the billing API.",
     "owner": "group:default/team-a",
     "lifecycle": "production",
-    "repoUrl": "github.com?owner=acme&repo=billing-client",
+    "repoUrl": "local?owner=acme&repo=billing-client",
 }
 SECRET = "s3cr3t-from-the-api-777"
 
@@ -37,7 +37,7 @@ def post(client, path: str, body: dict, headers: dict):
     return client.post(f"{API}{path}", body, content_type="application/json", **headers)
 
 
-def test_scaffold_creates_a_task(client, user, golden):
+def test_scaffold_creates_a_task(client, user, golden, org):
     response = post(
         client,
         "/tasks",
@@ -50,10 +50,10 @@ def test_scaffold_creates_a_task(client, user, golden):
     assert response.json() == {"id": str(task.pk)}
     assert task.created_by == user
     assert task.values == {**VALUES}
-    assert list(task.steps.values_list("key", flat=True)) == ["fetch", "publish", "register"]
+    assert list(task.steps.values_list("key", flat=True)) == ["fetch", "publish", "publish-github", "register"]
 
 
-def test_scaffold_answers_validation_errors_and_creates_nothing(client, user, golden):
+def test_scaffold_answers_validation_errors_and_creates_nothing(client, user, golden, org):
     values = {**VALUES, "name": "Bad Name", "repoUrl": "evil.example.com?owner=acme&repo=x"}
     del values["owner"]
 
@@ -67,18 +67,28 @@ def test_scaffold_answers_validation_errors_and_creates_nothing(client, user, go
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert sorted((error["property"], error["message"]) for error in errors) == [
-        ("instance.name", "Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$"),
+        (
+            "instance.name",
+            "3 to 40 characters: lowercase letters, digits and dashes, starting with a letter "
+            "(e.g. billing-client, imported as billing_client).",
+        ),
         ("instance.owner", "This field is required."),
-        ("instance.repoUrl", "Choose a host among github.com."),
+        ("instance.repoUrl", "Choose a host among local."),
     ]
     name = next(error for error in errors if error["property"] == "instance.name")
     assert name == {
         "path": ["name"],
         "property": "instance.name",
-        "message": "Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+        "message": (
+            "3 to 40 characters: lowercase letters, digits and dashes, starting with a letter "
+            "(e.g. billing-client, imported as billing_client)."
+        ),
         "name": "validation",
         "argument": "name",
-        "stack": "instance.name Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+        "stack": (
+            "instance.name 3 to 40 characters: lowercase letters, digits and dashes, starting with a letter "
+            "(e.g. billing-client, imported as billing_client)."
+        ),
         "instance": None,
         "schema": {},
     }

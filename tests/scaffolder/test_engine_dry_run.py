@@ -11,8 +11,9 @@ from catalog import services as catalog
 from catalog.models import Location
 from scaffolder import services
 from tests.conftest import make_user
+from tests.fakes.git_http import git
 from tests.golden.test_golden_paths import DJANGO_COMPONENT, DJANGO_PARAMETERS, EXPECTED_FILES
-from tests.scaffolder.engine_support import messages, register_file, wait_for
+from tests.scaffolder.engine_support import install_people, messages, register_file, wait_for
 
 pytestmark = pytest.mark.usefixtures("scaffolder_dirs")
 
@@ -20,7 +21,8 @@ BACKSTAGE = Path(__file__).resolve().parents[2] / "tests" / "data" / "backstage"
 
 
 @pytest.fixture
-def dev(transactional_db):
+def dev(transactional_db, tmp_path):
+    install_people(tmp_path / "people")
     return make_user("dev@example.com")
 
 
@@ -53,7 +55,8 @@ def test_a_dry_run_of_the_django_service_returns_its_files_and_publishes_nothing
     assert [(step["id"], step["status"]) for step in result["steps"]] == [
         ("fetch", "completed"),
         ("fetch-celery", "completed"),
-        ("publish", "completed"),
+        ("publish", "skipped"),
+        ("publish-github", "completed"),
         ("register", "completed"),
     ]
     logged = [entry["body"]["message"] for entry in result["log"]]
@@ -70,6 +73,77 @@ def test_a_dry_run_of_the_django_service_returns_its_files_and_publishes_nothing
     assert (github_fake.requests, github_fake.git.requests) == ([], [])
     assert Location.objects.count() == locations
     assert not (scaffolder_dirs / "git").exists()
+
+
+def test_a_dry_run_on_the_local_git_host_publishes_nothing_and_names_the_working_copy(
+    celery_worker, dev, scaffolder_dirs
+):
+    catalog.process_location(catalog.ensure_templates_location())
+    values = {**DJANGO_PARAMETERS, "repoUrl": "local?owner=acme&repo=orders-api"}
+
+    result = dry_run(dev, services.template_entity("django-service"), values)
+
+    assert (result["status"], result["error"]) == ("completed", "")
+    assert [(step["id"], step["status"]) for step in result["steps"]] == [
+        ("fetch", "completed"),
+        ("fetch-celery", "completed"),
+        ("publish", "completed"),
+        ("publish-github", "skipped"),
+        ("register", "completed"),
+    ]
+    checkout = scaffolder_dirs / "git-checkouts" / "acme" / "orders-api"
+    logged = [entry["body"]["message"] for entry in result["log"]]
+    assert f"Dry run: would register file:{checkout}/catalog-info.yaml in the catalog" in logged
+    assert result["output"]["links"][0] == {
+        "title": "Repository",
+        "url": f"file://{scaffolder_dirs / 'git' / 'acme' / 'orders-api.git'}",
+    }
+    component = yaml.safe_load(contents(result)["catalog-info.yaml"])
+    assert "annotations" not in component["metadata"]
+    assert "links" not in component["metadata"]
+    assert not (scaffolder_dirs / "git").exists()
+
+
+def existing_repository(bare: Path, work: Path) -> None:
+    """A local bare repository whose main branch already holds a commit."""
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    git("init", "--quiet", "--initial-branch=main", str(work))
+    (work / "README.md").write_text("# someone else's\n")
+    git("-C", str(work), "add", "README.md")
+    git("-C", str(work), "-c", "user.name=Someone", "-c", "user.email=someone@example.com", "commit", "-qm", "x")
+    git("-C", str(work), "push", "--quiet", str(bare), "main")
+
+
+def test_a_dry_run_marks_each_step_that_would_fail_and_goes_on(celery_worker, dev, scaffolder_dirs, tmp_path):
+    catalog.process_location(catalog.ensure_templates_location())
+    taken = tmp_path / "elsewhere" / "catalog-info.yaml"
+    taken.parent.mkdir()
+    taken.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders-api\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: group:default/payments\n"
+    )
+    register_file(taken)
+    bare = scaffolder_dirs / "git" / "acme" / "orders-api.git"
+    existing_repository(bare, tmp_path / "work")
+    values = {**DJANGO_PARAMETERS, "repoUrl": "local?owner=acme&repo=orders-api"}
+
+    result = dry_run(dev, services.template_entity("django-service"), values)
+
+    branch_taken = f"the repository {bare} already has a branch main"
+    conflict = f"component:default/orders-api is already in the catalog, from {taken}"
+    assert [(step["id"], step["status"], step["error"]) for step in result["steps"]] == [
+        ("fetch", "completed", ""),
+        ("fetch-celery", "completed", ""),
+        ("publish", "failed", f"Would fail: {branch_taken}"),
+        ("publish-github", "skipped", ""),
+        ("register", "failed", f"Would fail: {conflict}"),
+    ]
+    assert result["status"] == "failed"
+    assert (
+        result["error"] == f"The dry run found 2 steps that would fail: publish ({branch_taken}); register ({conflict})"
+    )
+    assert [item["path"] for item in result["directoryContents"]] == EXPECTED_FILES["django-service"]
+    assert git("--git-dir", str(bare), "log", "--format=%s", "main") == "x"
 
 
 def test_backstage_conditional_parameters_demo(celery_worker, dev):
@@ -122,9 +196,14 @@ def test_backstage_node_template_dry_runs_to_its_files_then_fails_on_the_missing
     )
     result = services.dry_run_result(task)
 
+    not_configured = (
+        "GitHub is not configured: an administrator sets GITHUB_TOKEN (or SCAFFOLDER_GITHUB_TOKEN, or a GitHub App), "
+        "or the step is given a token input"
+    )
     assert (result["status"], result["error"]) == (
         "failed",
-        "Step Notify failed: action notification:send is not installed",
+        f"The dry run found 2 steps that would fail: publish ({not_configured}); "
+        "notify (action notification:send is not installed)",
     )
     assert contents(result) == {
         "catalog-info.yaml": 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: "hello"\n'
@@ -134,7 +213,7 @@ def test_backstage_node_template_dry_runs_to_its_files_then_fails_on_the_missing
     }
     assert [(step["id"], step["status"]) for step in result["steps"]] == [
         ("fetch-base", "completed"),
-        ("publish", "completed"),
+        ("publish", "failed"),
         ("register", "completed"),
         ("notify", "failed"),
     ]

@@ -1,15 +1,14 @@
 """The golden paths end to end through the worker: render, publish, register, output links.
 
-``django-service`` as shipped (publish:github, to the fake GitHub over smart HTTP, registered from GitHub), the
-same template publishing with publish:git to the embedded local bare repositories, and Backstage's sample
-Node.js template, whose last step uses an action Atrium does not have.
+``django-service`` as shipped, on each host its repository picker offers: the local git host (publish:git to a
+bare repository under SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR) and GitHub (publish:github, to the fake GitHub over smart
+HTTP, registered from GitHub); and Backstage's sample Node.js template, whose last step uses an action Atrium
+does not have.
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from catalog import services as catalog
 from catalog.models import Entity
@@ -38,28 +37,6 @@ def shipped_template(name: str) -> Entity:
     return entity
 
 
-def django_publishing_locally(tmp_path) -> Entity:
-    """``django-service`` with its publish step swapped for publish:git to the embedded default."""
-    folder = tmp_path / "django-service-local"
-    shutil.copytree(ROOT / "templates" / "django-service", folder)
-    doc = yaml.safe_load((folder / "template.yaml").read_text())
-    doc["metadata"]["name"] = "django-service-local"
-    publish = next(step for step in doc["spec"]["steps"] if step["id"] == "publish")
-    publish.update(
-        action="publish:git",
-        input={
-            "repoUrl": "${{ parameters.repoUrl }}",
-            "defaultBranch": "main",
-            "gitCommitMessage": "Create ${{ parameters.name }}",
-        },
-    )
-    (folder / "template.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    register_file(folder / "template.yaml")
-    entity = services.template_entity("django-service-local")
-    assert entity is not None
-    return entity
-
-
 def registered_component(ref: str) -> dict:
     """The entity as its catalog-info.yaml wrote it (without the annotations the catalog adds)."""
     body = Entity.objects.get(ref=ref).body
@@ -71,12 +48,11 @@ def registered_component(ref: str) -> dict:
     return {"apiVersion": body["apiVersion"], "kind": body["kind"], "metadata": metadata, "spec": body["spec"]}
 
 
-def test_the_django_service_publishes_to_a_local_bare_repository_and_registers(
-    celery_worker, dana, tmp_path, scaffolder_dirs
-):
-    entity = django_publishing_locally(tmp_path)
+def test_the_shipped_django_service_publishes_to_the_local_git_host_and_registers(celery_worker, dana, scaffolder_dirs):
+    entity = shipped_template("django-service")
+    values = {**DJANGO_PARAMETERS, "repoUrl": "local?owner=acme&repo=orders-api"}
 
-    task = wait_for(services.create_task(dana, entity, DJANGO_PARAMETERS), timeout=120)
+    task = wait_for(services.create_task(dana, entity, values), timeout=120)
 
     bare = scaffolder_dirs / "git" / "acme" / "orders-api.git"
     assert (task.status, task.error) == ("succeeded", "")
@@ -84,14 +60,19 @@ def test_the_django_service_publishes_to_a_local_bare_repository_and_registers(
         ("fetch", "succeeded"),
         ("fetch-celery", "succeeded"),
         ("publish", "succeeded"),
+        ("publish-github", "skipped"),
         ("register", "succeeded"),
     ]
     assert (
         git("--git-dir", str(bare), "ls-tree", "-r", "--name-only", "main").splitlines()
         == EXPECTED_FILES["django-service"]
     )
-    assert git("--git-dir", str(bare), "log", "--format=%an|%s", "main") == "Dana Developer|Create orders-api"
-    assert registered_component("component:default/orders-api") == DJANGO_COMPONENT
+    assert git("--git-dir", str(bare), "log", "--format=%an|%s", "main") == (
+        "Dana Developer|Initial commit from the django-service golden path"
+    )
+    local_component = {**DJANGO_COMPONENT, "metadata": {**DJANGO_COMPONENT["metadata"], "annotations": {}}}
+    del local_component["metadata"]["links"]
+    assert registered_component("component:default/orders-api") == local_component
     assert task.output == {
         "links": [
             {"title": "Repository", "url": f"file://{bare}"},

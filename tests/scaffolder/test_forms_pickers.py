@@ -29,6 +29,10 @@ SYSTEM = {
     "ui:field": "EntityPicker",
     "ui:options": {"catalogFilter": {"kind": "System"}, "defaultKind": "System"},
 }
+ANY_SYSTEM = {
+    **SYSTEM,
+    "ui:options": {"catalogFilter": {"kind": "System"}, "defaultKind": "System", "allowArbitraryValues": True},
+}
 API_ONLY_LISTED = {
     "title": "API",
     "type": "string",
@@ -112,8 +116,12 @@ def test_owner_picker_reads_one_query_for_its_choices(janelle):
 def test_owner_picker_accepts_only_a_listed_owner(janelle):
     assert read(janelle, {"owner": OWNER}, "owner=group:default/team-b") == ({"owner": "group:default/team-b"}, {})
     assert read(janelle, {"owner": OWNER}, "owner=group:default/nobody") == (
-        {},
-        {"owner": ["Choose one of the listed entities."]},
+        {"owner": "group:default/nobody"},
+        {"owner": ["There is no Group named nobody in the catalog; choose one of the listed groups."]},
+    )
+    assert read(janelle, {"owner": OWNER}, "owner=user:default/janelle.dawe") == (
+        {"owner": "user:default/janelle.dawe"},
+        {"owner": ["user:default/janelle.dawe is not a Group; choose one of the listed groups."]},
     )
     assert read(janelle, {"owner": OWNER}, "owner=") == ({}, {})
 
@@ -137,7 +145,8 @@ def test_entity_picker_is_a_text_input_with_suggestions(janelle):
 
 def test_entity_picker_completes_a_typed_reference_with_its_defaults(janelle):
     assert read(janelle, {"system": SYSTEM}, "system=podcast") == ({"system": "system:default/podcast"}, {})
-    assert read(janelle, {"system": SYSTEM}, "system=not-in-the-catalog") == (
+    assert read(janelle, {"system": SYSTEM}, "system=System:Podcast") == ({"system": "system:default/podcast"}, {})
+    assert read(janelle, {"system": ANY_SYSTEM}, "system=not-in-the-catalog") == (
         {"system": "system:default/not-in-the-catalog"},
         {},
     )
@@ -152,8 +161,12 @@ def test_entity_picker_without_arbitrary_values_is_a_choice(janelle):
     assert '<option value="api:default/petstore" selected>petstore</option>' in html
     assert "starwars-graphql" not in html  # a graphql API: not an openapi one
     assert read(janelle, {"api": API_ONLY_LISTED}, "api=api:default/starwars-graphql") == (
-        {},
-        {"api": ["Choose one of the listed entities."]},
+        {"api": "api:default/starwars-graphql"},
+        {
+            "api": [
+                "There is no API named starwars-graphql among those this field offers; choose one of the listed APIs."
+            ]
+        },
     )
 
 
@@ -166,9 +179,11 @@ def test_repo_url_picker_renders_host_owner_and_repository(janelle):
         '<div class="repo-parts">\n'
         '<div class="field"><label for="f-repoUrl-host">Host</label>'
         '<select id="f-repoUrl-host" name="repoUrl.host" required>\n'
-        '<option value="github.com">github.com</option>\n'
-        '<option value="gitlab.example.com" selected>gitlab.example.com</option>\n'
+        '<option value="github.com">github.com (not configured)</option>\n'
+        '<option value="gitlab.example.com" selected>gitlab.example.com (not configured)</option>\n'
         "</select></div>\n"
+        '<p class="help field-warning">Atrium is not connected to github.com, gitlab.example.com: a task will fail '
+        "when it publishes there, until an administrator connects it (for GitHub: GITHUB_TOKEN).</p>\n"
         '<div class="field"><label for="f-repoUrl-owner">Owner</label>'
         '<select id="f-repoUrl-owner" name="repoUrl.owner" required>\n'
         '<option value="">Choose…</option>\n'
@@ -183,10 +198,14 @@ def test_repo_url_picker_renders_host_owner_and_repository(janelle):
     )
 
 
-def test_repo_url_picker_with_free_owner_defaults_to_github(janelle):
+def test_repo_url_picker_offers_the_local_git_host_when_github_is_not_configured(janelle):
     html = render(janelle, {"repoUrl": {"type": "string", "ui:field": "RepoUrlPicker"}})
 
-    assert '<option value="github.com" selected>github.com</option>\n</select>' in html
+    assert (
+        '<select id="f-repoUrl-host" name="repoUrl.host" required>\n'
+        '<option value="local" selected>local (Atrium&#x27;s git host)</option>\n</select>'
+    ) in html
+    assert "field-warning" not in html
     assert (
         '<input type="text" id="f-repoUrl-owner" name="repoUrl.owner" pattern="[A-Za-z0-9_.\\-]+(/[A-Za-z0-9_.\\-]+)*"'
         ' autocomplete="off" spellcheck="false">'
@@ -244,3 +263,27 @@ def test_entity_name_picker(janelle):
             ]
         },
     )
+
+
+def test_repo_url_picker_offers_github_too_once_it_is_configured(janelle, settings):
+    settings.GITHUB_TOKEN = "ghp_configured"
+    html = render(janelle, {"repoUrl": {"type": "string", "ui:field": "RepoUrlPicker"}})
+
+    assert (
+        '<select id="f-repoUrl-host" name="repoUrl.host" required>\n'
+        '<option value="local" selected>local (Atrium&#x27;s git host)</option>\n'
+        '<option value="github.com">github.com</option>\n</select>'
+    ) in html
+
+
+def test_repo_url_picker_offers_the_enterprise_host_of_the_configured_api(janelle, settings):
+    settings.SCAFFOLDER_GITHUB_API_URL = "https://ghe.example.com/api/v3"
+    settings.SCAFFOLDER_GITHUB_TOKEN = "ghp_enterprise"
+    options = {"allowedHosts": ["ghe.example.com", "github.com"]}
+    html = render(janelle, {"repoUrl": {"type": "string", "ui:field": "RepoUrlPicker", "ui:options": options}})
+
+    assert (
+        '<select id="f-repoUrl-host" name="repoUrl.host" required>\n'
+        '<option value="ghe.example.com" selected>ghe.example.com</option>\n</select>'
+    ) in html
+    assert "field-warning" not in html

@@ -4,6 +4,7 @@ errors next to their field. A secret's input never carries its value."""
 from __future__ import annotations
 
 from scaffolder.forms.fields import FormContext, autofocus, build
+from scaffolder.forms.schema import validate
 from scaffolder.forms.widgets import render_fields
 
 
@@ -38,8 +39,8 @@ def test_text_field_with_every_constraint_help_and_autofocus():
         '<label for="f-name">Name<span class="required-mark" aria-hidden="true">*</span></label>\n'
         '<p class="help field-description" id="f-name-description">The component&#x27;s name.</p>\n'
         '<input type="text" id="f-name" name="name" value="orders" required pattern="^[a-z][a-z0-9\\-]{1,38}[a-z0-9]$"'
-        ' minlength="3" maxlength="40" placeholder="orders-api" aria-describedby="f-name-description f-name-help"'
-        " autofocus>\n"
+        ' title="Lowercase letters, digits and dashes." minlength="3" maxlength="40" placeholder="orders-api"'
+        ' aria-describedby="f-name-description f-name-help" autofocus>\n'
         '<p class="help" id="f-name-help">Lowercase letters, digits and dashes.</p>\n'
         "</div>"
     )
@@ -61,6 +62,41 @@ def test_errors_sit_under_their_field_and_take_the_focus():
         "</div>"
     ) in html
     assert '<input type="text" id="f-name" name="name">' in html
+
+
+def test_a_help_that_is_the_error_of_its_field_is_said_once_as_the_error():
+    name = {
+        "title": "Name",
+        "type": "string",
+        "description": "The component's name.",
+        "pattern": "^[a-z]+$",
+        "ui:help": "Lowercase letters only",
+    }
+
+    html = render({"name": name}, {"name": "Bad"}, validate({"properties": {"name": name}}, {"name": "Bad"}))
+
+    assert html == (
+        '<div class="field has-error" data-field="name">\n'
+        '<label for="f-name">Name</label>\n'
+        '<p class="help field-description" id="f-name-description">The component&#x27;s name.</p>\n'
+        '<input type="text" id="f-name" name="name" value="Bad" pattern="^[a-z]+$" title="Lowercase letters only."'
+        ' aria-describedby="f-name-description f-name-errors" aria-invalid="true" autofocus>\n'
+        '<ul class="errorlist" id="f-name-errors"><li>Lowercase letters only.</li></ul>\n'
+        "</div>"
+    )
+    assert '<p class="help" id="f-name-help">Lowercase letters only</p>' in render({"name": name}, {"name": "ok"})
+
+
+def test_a_description_that_is_the_error_of_its_field_is_said_once_as_the_error():
+    version = {"title": "Version", "type": "string", "pattern": "^v[0-9]+$", "description": "A version such as v2."}
+
+    html = render(
+        {"version": version}, {"version": "2"}, validate({"properties": {"version": version}}, {"version": "2"})
+    )
+
+    assert html.count("A version such as v2.") == 2  # the error, and the title of the input (not shown)
+    assert 'title="A version such as v2."' in html
+    assert '<ul class="errorlist" id="f-version-errors"><li>A version such as v2.</li></ul>' in html
 
 
 def test_textarea_with_rows_and_format_inputs():

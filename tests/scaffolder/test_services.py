@@ -131,7 +131,7 @@ def test_validate_values_reports_every_problem_by_field_without_quoting_values(t
         services.validate_values(template.body, values)
 
     assert raised.value.errors == {
-        "name": ["Use the expected format: ^[a-z-]+$"],
+        "name": ["Use only lowercase letters and dashes."],
         "tier": ["Choose one of the offered values."],
         "token": ["This field is required."],
         "repoUrl": ["Choose a host among github.com.", "Choose one of the allowed owners."],
@@ -304,8 +304,8 @@ def test_dry_run_result_has_backstages_shape(template, dana):
         "log": [{"body": {"message": "hi", "stepId": "log"}}],
         "output": {"links": []},
         "steps": [
-            {"id": "log", "name": "Log", "action": "debug:log", "status": "open", "output": {}},
-            {"id": "publish", "name": "publish", "action": "publish:git", "status": "open", "output": {}},
+            {"id": "log", "name": "Log", "action": "debug:log", "status": "open", "output": {}, "error": ""},
+            {"id": "publish", "name": "publish", "action": "publish:git", "status": "open", "output": {}, "error": ""},
         ],
         "status": "completed",
         "error": "",

@@ -145,6 +145,7 @@ def test_a_template_page_shows_what_it_asks_does_and_gives(signed_in, golden):
     assert steps == [
         ("Render the skeleton", "fetch:template"),
         ("Add the Celery worker", "fetch:template"),
+        ("Publish to Atrium&#x27;s git host", "publish:git"),
         ("Publish to GitHub", "publish:github"),
         ("Register in the catalog", "catalog:register"),
     ]

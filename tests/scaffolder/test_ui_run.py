@@ -23,6 +23,11 @@ WIDGETS = "/create/templates/default/widgets/run"
 DEMO = "/create/templates/default/conditional-parameters-demo/run"
 SECRET = "s3cr3t-deploy-token-4242"
 PASSWORD = "hunter2-database-password"
+NAME_HELP = (
+    "3 to 40 characters: lowercase letters, digits and dashes, starting with a letter (e.g. billing-client, imported "
+    "as billing_client)."
+)
+NO_SUCH_SYSTEM = "There is no System named no-such-system in the catalog; choose one of the listed systems."
 LIBRARY_DETAILS = {
     "name": "billing-client",
     "description": "A typed client for the billing API.",
@@ -67,7 +72,7 @@ def fill_library(client):
     first = client.get(LIBRARY)
     second = step(client, LIBRARY, first, LIBRARY_DETAILS)
     assert "<h2>Repository</h2>" in second.content.decode()
-    repository = {"repoUrl.host": "github.com", "repoUrl.owner": "acme", "repoUrl.repo": "billing-client"}
+    repository = {"repoUrl.host": "local", "repoUrl.owner": "acme", "repoUrl.repo": "billing-client"}
     return step(client, LIBRARY, second, repository)
 
 
@@ -101,7 +106,7 @@ def test_the_form_starts_on_its_first_page(client_of):
 def test_next_and_back_keep_the_answers(client_of):
     first = client_of.get(LIBRARY)
     second = step(client_of, LIBRARY, first, LIBRARY_DETAILS)
-    back = step(client_of, LIBRARY, second, {"repoUrl.host": "github.com", "repoUrl.owner": "acme"}, action="back")
+    back = step(client_of, LIBRARY, second, {"repoUrl.host": "local", "repoUrl.owner": "acme"}, action="back")
 
     page = back.content.decode()
     assert "<h2>Library details</h2>" in page
@@ -125,12 +130,12 @@ def test_errors_show_next_to_their_field_and_nothing_is_created(client_of):
     assert "<h2>Library details</h2>" in page
     assert (
         '<input type="text" id="f-name" name="name" value="Bad Name!" required'
-        ' pattern="^[a-z][a-z0-9\\-]{1,38}[a-z0-9]$" minlength="3" maxlength="40"'
-        ' aria-describedby="f-name-description f-name-help f-name-errors" aria-invalid="true" autofocus>'
+        f' pattern="^[a-z][a-z0-9\\-]{{1,38}}[a-z0-9]$" title="{NAME_HELP}" minlength="3" maxlength="40"'
+        ' aria-describedby="f-name-description f-name-errors" aria-invalid="true" autofocus>'
     ) in page
-    assert (
-        '<ul class="errorlist" id="f-name-errors"><li>Use the expected format: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$</li></ul>'
-    ) in page
+    assert f'<ul class="errorlist" id="f-name-errors"><li>{NAME_HELP}</li></ul>' in page
+    assert support.text_of(page).count(NAME_HELP) == 1  # the help that explains the format is said once, as the error
+    assert "{1,38}" not in support.text_of(page)  # the regular expression is never shown
     assert '<ul class="errorlist" id="f-description-errors"><li>Enter at least 10 characters.</li></ul>' in page
     assert "Some answers need another look" in page
     assert Task.objects.count() == 0
@@ -151,7 +156,7 @@ def test_the_review_shows_every_answer_readably(client_of):
         "Owner": '<a href="/catalog/group/default/team-a">team-a</a>',
         "System": '<a href="/catalog/system/default/podcast">podcast</a>',
         "Lifecycle": "Production (supported)",
-        "Repository location": "github.com/acme/billing-client",
+        "Repository location": "local/acme/billing-client",
     }
     assert '<button type="submit" name="action" value="goto:0"' in page
     assert '<button type="submit" name="action" value="create" class="button button-primary">Create</button>' in page
@@ -176,7 +181,7 @@ def test_create_starts_the_task_and_opens_its_page(client_of, janelle):
         "owner": "group:default/team-a",
         "system": "system:default/podcast",
         "lifecycle": "production",
-        "repoUrl": "github.com?owner=acme&repo=billing-client",
+        "repoUrl": "local?owner=acme&repo=billing-client",
     }
     page = client_of.get(response["Location"]).content.decode()
     assert "Python library" in page
@@ -269,14 +274,48 @@ def test_a_state_altered_or_of_another_template_starts_again(client_of, janelle)
 
 
 def test_errors_found_at_the_end_open_the_page_of_the_field(client_of, janelle):
-    values = {**LIBRARY_DETAILS, "repoUrl": "github.com?owner=acme&repo=ok", "name": "NOT VALID"}
+    values = {**LIBRARY_DETAILS, "repoUrl": "local?owner=acme&repo=ok", "name": "NOT VALID"}
     state = dump(FormState(values, {0, 1}), user=janelle, template_ref="template:default/python-library")
 
     response = client_of.post(LIBRARY, {"state": state, "page": "review", "action": "create"})
 
     page = response.content.decode()
     assert "<h2>Library details</h2>" in page
-    assert '<ul class="errorlist" id="f-name-errors"><li>Use the expected format' in page
+    assert f'<ul class="errorlist" id="f-name-errors"><li>{NAME_HELP}</li></ul>' in page
+    assert Task.objects.count() == 0
+
+
+def test_a_system_not_in_the_catalog_is_refused_and_nothing_is_created(client_of):
+    first = client_of.get(LIBRARY)
+    response = step(client_of, LIBRARY, first, {**LIBRARY_DETAILS, "system": "no-such-system"})
+
+    page = response.content.decode()
+    assert "<h2>Library details</h2>" in page
+    assert 'name="system" value="no-such-system"' in page  # what was typed, to correct it
+    assert f'<ul class="errorlist" id="f-system-errors"><li>{NO_SUCH_SYSTEM}</li></ul>' in page
+    assert "Some answers need another look" in page
+    assert Task.objects.count() == 0
+    fixed = step(client_of, LIBRARY, response, {**LIBRARY_DETAILS, "system": "audio-playback"})
+    assert "<h2>Repository</h2>" in fixed.content.decode()
+
+
+def test_a_system_gone_from_the_catalog_by_the_end_opens_its_page(client_of, janelle):
+    values = {
+        "name": "orders",
+        "count": 2,
+        "lifecycle": "production",
+        "database": {"engine": "postgres"},
+        "owner": "group:default/team-a",
+        "repoUrl": "github.com?owner=acme&repo=orders",
+        "system": "system:default/no-such-system",
+    }
+    state = dump(FormState(values, {0, 1, 2}), user=janelle, template_ref="template:default/widgets")
+
+    response = client_of.post(WIDGETS, {"state": state, "page": "review", "action": "create"})
+
+    page = response.content.decode()
+    assert "<h2>Catalog</h2>" in page
+    assert f'<ul class="errorlist" id="f-system-errors"><li>{NO_SUCH_SYSTEM}</li></ul>' in page
     assert Task.objects.count() == 0
 
 
@@ -322,5 +361,5 @@ def test_after_a_dry_run_the_same_answers_open_the_review(client_of):
     assert '<button type="submit" name="action" value="review" class="button button-primary">' in page.content.decode()
     html = again.content.decode()
     assert "<h2>Review</h2>" in html
-    assert '<dd data-review="repoUrl">github.com/acme/billing-client</dd>' in html
+    assert '<dd data-review="repoUrl">local/acme/billing-client</dd>' in html
     assert Task.objects.count() == 1

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.models.runs import RunEvent, RunStatus, StepStatus
 from tests.conftest import make_user
+from tests.fakes.git_http import git
 from tests.scaffolder.test_ui_support import make_task, text_of
 
 
@@ -139,6 +140,35 @@ def test_a_completed_task_shows_its_links_and_text(signed_in, user):
         "<ul><li>one</li><li>two</li></ul></div>"
     ) in html
     assert "Cancel" not in text_of(html)
+
+
+def test_a_repository_of_the_local_git_host_links_to_its_page_in_the_portal(signed_in, user, settings, tmp_path):
+    settings.SCAFFOLDER_GIT_DEFAULT_REMOTE_DIR = tmp_path / "git"
+    bare = tmp_path / "git" / "acme" / "billing-client.git"
+    git("init", "--quiet", "--bare", str(bare))
+    output = {
+        "links": [
+            {"title": "Repository", "url": f"file://{bare}"},
+            {"title": "Elsewhere", "url": "file:///etc/passwd"},
+        ]
+    }
+    task = make_task(user, status=RunStatus.SUCCEEDED, output=output)
+
+    html = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
+
+    assert re.findall(r'<li><a class="button[^"]*" href="([^"]+)">([^<]+)</a></li>', html) == [
+        ("/git/acme/billing-client/", "Repository")
+    ]
+
+
+def test_a_dry_run_step_that_would_fail_says_so_and_why(signed_in, user):
+    task = make_task(user, status=RunStatus.FAILED, dry_run=True, error="The dry run found 1 step that would fail")
+    task.steps.filter(key="publish").update(error="Would fail: GitHub is not configured")
+
+    html = signed_in.get(f"/create/tasks/{task.pk}").content.decode()
+
+    assert '<span class="badge badge-danger">Would fail</span>' in html
+    assert "Would fail: GitHub is not configured" in html
 
 
 def test_a_failed_task_says_why_and_offers_retry_to_its_creator(signed_in, user):
