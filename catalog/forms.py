@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import os
+
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog import services
+from catalog.ingest import readers
 from catalog.ingest.readers import location_type
 from catalog.models import Location, LocationType
 from portal import permissions
+
+GITHUB_FILE_EXAMPLE = "https://github.com/OWNER/REPO/blob/BRANCH/catalog-info.yaml"
+
+
+def accepted_targets(may_use_files: bool) -> str:
+    """One sentence saying what the readers accept (``catalog.ingest.readers``): what the user may enter."""
+    accepted = [f"the URL of a catalog-info.yaml file on GitHub ({GITHUB_FILE_EXAMPLE})"]
+    if settings.CATALOG_URL_ALLOWED_HOSTS:
+        accepted.append(f"an http(s) URL of one on {' or '.join(settings.CATALOG_URL_ALLOWED_HOSTS)}")
+    if may_use_files:
+        accepted.append("a GitHub organisation URL (https://github.com/ORG)")
+        accepted.append("an absolute path or glob on the server inside CATALOG_FILE_ROOTS")
+    listed = accepted[0] if len(accepted) == 1 else f"{', '.join(accepted[:-1])} or {accepted[-1]}"
+    return f"Enter {listed}."
+
+
+def names_a_path(target: str) -> bool:
+    """Whether a target that is no http(s) URL is at least written as a file location (an absolute path)."""
+    return os.path.isabs(readers.file_path(target) if readers.is_file(target) else target)
 
 
 class RegisterForm(forms.Form):
@@ -43,6 +66,8 @@ class RegisterForm(forms.Form):
     def clean_target(self) -> str:
         target = self.cleaned_data["target"].strip()
         kind = location_type(target)
+        if kind == LocationType.FILE and not names_a_path(target):
+            raise forms.ValidationError(accepted_targets(self.may_use_files))
         if kind != LocationType.URL and not self.may_use_files:
             if kind == LocationType.FILE:
                 raise forms.ValidationError(

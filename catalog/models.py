@@ -212,3 +212,19 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"catalog revision {self.number}"
+
+
+class Star(models.Model):
+    """A user's star on an entity. Kept by ref, as Backstage keeps starred entities: a star outlives the
+    entity's rows (a refresh that moves it, an unregistration), and shines again when it comes back."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="catalog_stars")
+    #: ``kind:namespace/name``, lower-cased, as ``Entity.ref``.
+    entity_ref = models.CharField(max_length=400)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "entity_ref"], name="catalog_star_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.entity_ref}"

@@ -107,7 +107,9 @@ def _mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-class _Reader:
+class SchemaReader:
+    """Follows local references of a document and turns its (JSON) schemas into trees."""
+
     def __init__(self, document: dict) -> None:
         self.document = document
         self.budget = MAX_NODES
@@ -233,7 +235,7 @@ def _facts(schema: dict) -> list[str]:
     return facts
 
 
-def _bodies(reader: _Reader, content: Any, label: str) -> list[Body]:
+def _bodies(reader: SchemaReader, content: Any, label: str) -> list[Body]:
     """One body per distinct schema, listing the media types that share it."""
     bodies: list[Body] = []
     by_schema: dict[str, Body] = {}
@@ -250,7 +252,7 @@ def _bodies(reader: _Reader, content: Any, label: str) -> list[Body]:
     return bodies
 
 
-def _operation(reader: _Reader, path: str, method: str, item: dict, operation: dict, swagger: bool) -> Operation:
+def _operation(reader: SchemaReader, path: str, method: str, item: dict, operation: dict, swagger: bool) -> Operation:
     parameters: list[Parameter] = []
     request: list[Body] = []
     request_required = False
@@ -318,7 +320,7 @@ def parse(text: str) -> Document:
     """The readable form of an OpenAPI document, or :class:`DefinitionError`."""
     document = load(text)
     swagger = "swagger" in document and "openapi" not in document
-    reader = _Reader(document)
+    reader = SchemaReader(document)
     info = _mapping(document.get("info"))
     tags: dict[str, Tag] = {}
     for declared in document.get("tags") or []:

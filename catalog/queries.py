@@ -9,12 +9,14 @@ served from those columns.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -35,8 +37,11 @@ from django.db.models import (
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Lower, NullIf
 
+from catalog.ingest import github, readers
+from catalog.ingest.errors import ReadError
 from catalog.model.validation import KNOWN_KINDS
 from catalog.models import Relation, SearchEntry
+from portal.integrations import localgit
 
 __all__ = [
     "OrderTerm",
@@ -53,12 +58,14 @@ __all__ = [
     "relations_for_entities",
     "select_fields",
     "serialize_entity",
+    "source_url",
     "with_joins",
 ]
 
 FilterGroups = list[dict[str, list[str] | None]]
 
 ORPHAN_ANNOTATION = "backstage.io/orphan"
+MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
 _ORPHAN_KEY = f"metadata.annotations.{ORPHAN_ANNOTATION}"
 _CANONICAL_KINDS = {kind.lower(): kind for kind in KNOWN_KINDS}
 #: Keys longer than this are never stored (catalog.model.search), so a filter on one is an error.
@@ -387,3 +394,36 @@ def select_fields(entity_dict: dict, fields: list[str]) -> dict:
             target = target.setdefault(key, {})
         target[keys[-1]] = source[keys[-1]]
     return output
+
+
+# --- where an entity comes from -------------------------------------------------------------------
+
+
+def _descriptor(entity) -> str:
+    """The file the entity was read from: its source row (``file:/abs/path`` or ``https://…``), else
+    its ``backstage.io/managed-by-location`` annotation (``url:https://…``, ``file:/abs/path``)."""
+    if entity.source_id is not None and entity.source is not None:
+        return entity.source.url
+    body = entity.body if isinstance(entity.body, dict) else {}
+    metadata = found if isinstance(found := body.get("metadata"), dict) else {}
+    annotations = found if isinstance(found := metadata.get("annotations"), dict) else {}
+    where = str(annotations.get(MANAGED_BY_LOCATION) or "")
+    return where.removeprefix("url:")
+
+
+def source_url(entity) -> tuple[str | None, str]:
+    """Where a person sees the entity's descriptor: ``(link or None, text)``.
+
+    A descriptor read from a URL links to that URL (a GitHub file to its page, the ``blob`` form); one
+    read from a file on the server has its path as the text, and a link only when the file is in a
+    repository of the local git host (its page in the portal's repository browser).
+    """
+    where = _descriptor(entity)
+    if readers.is_file(where):  # a working copy of the local git host's repository: its page in the portal
+        return localgit.browse_url(where), readers.file_path(where)
+    if urlsplit(where).scheme.lower() not in ("http", "https"):
+        return None, where
+    if github.is_github_url(where):
+        with contextlib.suppress(ReadError):  # a GitHub URL naming no file (a repository's page): as it is
+            where = github.parse_file_url(where).view_url
+    return where, where

@@ -4,6 +4,7 @@ delete. Imported when the catalog app is ready."""
 from __future__ import annotations
 
 from catalog import identity
+from catalog.models import Entity
 from portal.permissions import is_admin, rule
 
 
@@ -49,3 +50,24 @@ def _catalog_delete_entity(user, entity) -> bool:
     if entity is None:
         return False
     return is_admin(user) or identity.is_owner(user, entity)
+
+
+@rule("catalog.unregister")
+def _catalog_unregister(user, entity) -> bool:
+    """Remove an entity's location and all it holds: an administrator, or an owner of every entity the
+    location holds (so a team cannot remove what other teams own); never a location Atrium manages."""
+    if entity is None or entity.location.managed:
+        return False
+    if is_admin(user):
+        return True
+    owners = identity.owner_groups_of(user)
+    if not owners or not identity.is_owner(user, entity):
+        return False
+    held = Entity.objects.filter(location_id=entity.location_id).exclude(kind__iexact="location")
+    return not held.exclude(owner_ref__in=owners).exists()
+
+
+@rule("catalog.star")
+def _catalog_star(user, entity) -> bool:
+    """Anyone signed in stars the entities of the catalog (their own list, seen by no one else)."""
+    return entity is not None

@@ -28,7 +28,7 @@ from catalog.ingest.errors import ReadError
 from catalog.ingest.processing import read_location
 from catalog.ingest.report import Preview, RefreshReport
 from catalog.ingest.state import Snapshot
-from catalog.models import Entity, Location, LocationType, Relation, SearchEntry, Source
+from catalog.models import Entity, Location, LocationType, Relation, SearchEntry, Source, Star
 from portal import audit, runs
 from portal.models.runs import Run
 
@@ -123,6 +123,11 @@ def register_location(
     except IntegrityError:
         raise LocationExists(Location.objects.get(type=type, target=target)) from None
     return location
+
+
+def registered_location(*, type: str, target: str) -> Location | None:
+    """The location registered with this type and (normalised, see :func:`check_target`) target, if any."""
+    return Location.objects.filter(type=type, target=target).first()
 
 
 def delete_location(location: Location) -> int:
@@ -255,6 +260,46 @@ def delete_entity(entity: Entity, *, user=None, orphans_only: bool = True) -> No
             audit.record("delete", entity, changes={"ref": [entity.ref, None]}, user=user)
         entity.delete()
         revision.bump()
+
+
+def unregister_entity(entity: Entity, *, user) -> tuple[Location, list[str]]:
+    """Backstage's "Unregister entity": delete the location that provides ``entity`` and every entity
+    it holds, as ``user``; return the location and the refs of the entities that went with it.
+
+    Audited with ``user`` as the actor, whoever the request's or command's is: the location's
+    deletion by its signals, each entity's here (entities have no signals of their own).
+    """
+    location = Location.objects.get(pk=entity.location_id)
+    with audit.acting_as(user), transaction.atomic():
+        Location.objects.select_for_update().filter(pk=location.pk).first()
+        removed = [
+            Entity(pk=pk, ref=ref, kind=kind, namespace=namespace, name=name)
+            for pk, ref, kind, namespace, name in Entity.objects.filter(location=location)
+            .order_by("ref")
+            .values_list("pk", "ref", "kind", "namespace", "name")
+        ]
+        delete_location(location)
+        if not audit.is_registered(Entity):
+            for gone in removed:
+                audit.record("delete", gone, changes={"ref": [gone.ref, None]})
+    logger.info("catalog location unregistered", location=str(entity.location_id), entities=len(removed))
+    return location, [gone.ref for gone in removed]
+
+
+# --- stars ------------------------------------------------------------------------------------
+
+
+def set_star(user, entity: Entity, *, starred: bool) -> bool:
+    """Star (``starred``) or unstar ``entity`` for ``user``; return whether it is starred now.
+
+    Idempotent: starring a starred entity, or unstarring one that is not, changes nothing.
+    """
+    with transaction.atomic():
+        if starred:
+            Star.objects.get_or_create(user=user, entity_ref=entity.ref)
+        else:
+            Star.objects.filter(user=user, entity_ref=entity.ref).delete()
+    return starred
 
 
 # --- GitHub push events -----------------------------------------------------------------------

@@ -14,4 +14,7 @@ urlpatterns = [
     path("locations/<uuid:pk>/delete", locations.delete, name="location-delete"),
     path("<str:kind>/<str:namespace>/<str:name>", entity.entity_page, name="entity"),
     path("<str:kind>/<str:namespace>/<str:name>/delete", entity.delete_entity, name="entity-delete"),
+    path("<str:kind>/<str:namespace>/<str:name>/refresh", entity.refresh_entity, name="entity-refresh"),
+    path("<str:kind>/<str:namespace>/<str:name>/unregister", entity.unregister_entity, name="entity-unregister"),
+    path("<str:kind>/<str:namespace>/<str:name>/star", entity.star_entity, name="entity-star"),
 ]

@@ -19,7 +19,11 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", template_name="portal/api_docs.html"),
+        name="api-docs",
+    ),
     path("api/portal/", include("portal.api.urls")),
     path("api/catalog/", include("catalog.api.urls")),
     path("api/scaffolder/v2/", include("scaffolder.api.urls")),

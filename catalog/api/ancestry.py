@@ -102,6 +102,9 @@ class EntityAncestryView(CatalogView):
         operation_id="GetEntityAncestryByName",
         tags=["catalog"],
         summary="The entity and the Location entities and registered location above it.",
+        description="items start with the entity, then each Location entity whose targets name the file it was "
+        "read from, up to the registered location, served as the Location entity Backstage generates for it "
+        "(generated-<hash>). Each item lists its parentEntityRefs.",
         parameters=ENTITY_PATH,
         responses={200: AncestryResponseSerializer, **NOT_FOUND},
     )

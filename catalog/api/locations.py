@@ -79,6 +79,8 @@ class LocationsView(CatalogView):
         operation_id="GetLocations",
         tags=["catalog"],
         summary="Every registered location.",
+        description="Each item is {data: {id, type, target}}, oldest first, as Backstage answers it: the locations "
+        "registered by people, and the one Atrium registers for its golden-path templates.",
         responses={200: LocationItemSerializer(many=True), **ERRORS},
     )
     def get(self, request):
@@ -146,6 +148,7 @@ class LocationView(CatalogView):
         operation_id="GetLocation",
         tags=["catalog"],
         summary="One location.",
+        description="The location's id, type (url or file) and target. 404 when no location has that id.",
         parameters=ID_PATH,
         responses={200: LocationSerializer, **NOT_FOUND},
     )
@@ -176,6 +179,8 @@ class LocationByEntityView(CatalogView):
         operation_id="getLocationByEntity",
         tags=["catalog"],
         summary="The registered location that provides an entity.",
+        description="The location whose reading produced the entity, also when the entity comes from a file that "
+        "a Location entity of that location points to. 404 when the catalog holds no entity of that name.",
         parameters=ENTITY_PATH,
         responses={200: LocationSerializer, **NOT_FOUND},
     )
@@ -244,6 +249,8 @@ class ErrorsView(CatalogView):
         operation_id="GetCatalogErrors",
         tags=["catalog"],
         summary="Atrium: catalog health, every problem found reading the locations (file, document, line).",
+        description="A page of problems (a file that cannot be read, invalid YAML, an invalid entity, a conflict "
+        "between two locations) with the location, file, document and line of each; totalItems counts them all.",
         parameters=PAGE,
         responses={200: LocationErrorsResponseSerializer, **ERRORS},
     )
@@ -256,6 +263,8 @@ class LocationErrorsView(CatalogView):
         operation_id="GetLocationErrors",
         tags=["catalog"],
         summary="Atrium: the problems found reading one location (file, document, line).",
+        description="The same page of problems as GET /errors, for one location only. An empty list when its "
+        "last reading went well; 404 when no location has that id.",
         parameters=[*ID_PATH, *PAGE],
         responses={200: LocationErrorsResponseSerializer, **NOT_FOUND},
     )

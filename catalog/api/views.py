@@ -193,6 +193,9 @@ class EntitiesByRefsView(CatalogView):
         operation_id="GetEntitiesByRefs",
         tags=["catalog"],
         summary="The entities of the given refs, in request order (null where there is none).",
+        description="entityRefs are entity references (kind:namespace/name, any letter case); the answer has one item "
+        "per ref, in the same order: the entity, or null when the catalog holds none of that name, the ref cannot be "
+        "read or the entity does not match the filter. fields keeps only the given paths of each entity.",
         parameters=[FILTER],
         request=EntitiesByRefsRequestSerializer,
         responses={200: EntitiesBatchResponseSerializer, **ERRORS},
@@ -226,6 +229,8 @@ class EntityByUidView(CatalogView):
         operation_id="GetEntityByUid",
         tags=["catalog"],
         summary="One entity by its uid.",
+        description="The uid is metadata.uid, which the catalog gives an entity when it first reads it and keeps "
+        "across refreshes. 404 when no entity has it.",
         responses={200: EntitySerializer, **NOT_FOUND},
     )
     def get(self, request, uid: str):
@@ -235,7 +240,8 @@ class EntityByUidView(CatalogView):
         operation_id="DeleteEntityByUid",
         tags=["catalog"],
         summary="Delete an entity (it comes back on its location's next refresh if still there).",
-        description="Administrators, and members of the entity's owner group.",
+        description="Administrators, and members of the entity's owner group, may delete the entity with this uid; "
+        "its relations go with it.",
         responses={204: None, **NOT_FOUND},
     )
     def delete(self, request, uid: str):
@@ -255,6 +261,8 @@ class EntityByNameView(CatalogView):
         operation_id="GetEntityByName",
         tags=["catalog"],
         summary="One entity by kind, namespace and name (any letter case).",
+        description="The entity as the catalog serves it: apiVersion, kind, metadata (with uid and etag), spec and "
+        "relations. 404 when the catalog holds no entity of that name.",
         parameters=ENTITY_PATH,
         responses={200: EntitySerializer, **NOT_FOUND},
     )
@@ -265,7 +273,8 @@ class EntityByNameView(CatalogView):
         operation_id="DeleteEntityByName",
         tags=["catalog"],
         summary="Delete an entity and its relations (it comes back on its location's next refresh if still there).",
-        description="Administrators, and members of the entity's owner group.",
+        description="Administrators, and members of the entity's owner group, may delete the entity named by kind, "
+        "namespace and name.",
         parameters=ENTITY_PATH,
         responses={204: None, **NOT_FOUND},
     )
@@ -278,6 +287,9 @@ class FacetsView(CatalogView):
         operation_id="GetEntityFacets",
         tags=["catalog"],
         summary="The values of the given fields among the filtered entities, with counts (most frequent first).",
+        description="One list per facet: {value, count} for every value the field takes among the entities that "
+        "match the filters, e.g. facet=spec.type gives service, website, library … with how many entities have each. "
+        "Values are counted without regard to letter case.",
         parameters=[
             OpenApiParameter("facet", str, many=True, required=True, description="e.g. kind, spec.type"),
             FILTER,
@@ -303,6 +315,8 @@ class RefreshView(CatalogView):
         operation_id="RefreshEntity",
         tags=["catalog"],
         summary="Queue a refresh of the location that provides the entity.",
+        description="The location is read again in the background, as on its periodic refresh; the answer comes "
+        "at once. 404 when the catalog holds no entity of that reference.",
         request=RefreshRequestSerializer,
         responses={200: OpenApiResponse(description="Queued."), **NOT_FOUND},
     )
@@ -329,6 +343,8 @@ class ValidateEntityView(CatalogView):
         operation_id="ValidateEntity",
         tags=["catalog"],
         summary="Check a descriptor as the catalog would when reading it.",
+        description="Nothing is written. 200 when the entity is valid; 400 lists every problem (a missing or "
+        "malformed field, a bad reference, a location ref that is not <type>:<target>).",
         request=ValidateEntityRequestSerializer,
         responses={
             200: OpenApiResponse(description="Valid."),

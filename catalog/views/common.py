@@ -7,7 +7,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.urls import reverse
 
 from catalog.model.refs import DEFAULT_NAMESPACE
-from catalog.models import Entity, LocationError
+from catalog.models import Entity, LocationError, Star
 
 PAGE_SIZE = 50
 
@@ -84,7 +84,13 @@ def row(entity: Entity) -> dict:
     }
 
 
-def lookup(kind: str, namespace: str, name: str) -> tuple[str, Entity | None]:
-    """The ref of a page's URL (compared without regard to case) and its entity, if any."""
+def lookup(kind: str, namespace: str, name: str, *, starred_by=None) -> tuple[str, Entity | None]:
+    """The ref of a page's URL (compared without regard to case) and its entity, if any; with
+    ``starred_by`` (a user), the entity's ``starred``: whether that user starred it (same query)."""
     ref = f"{kind}:{namespace}/{name}".lower()
-    return ref, Entity.objects.select_related("location", "source").filter(ref=ref).first()
+    entities = Entity.objects.select_related("location", "source").filter(ref=ref)
+    if starred_by is not None:
+        entities = entities.annotate(
+            starred=Exists(Star.objects.filter(user_id=starred_by.pk, entity_ref=OuterRef("ref")))
+        )
+    return ref, entities.first()

@@ -1,5 +1,6 @@
 """The entity page: about, relations (graph and table), API definition, team and person parts,
-orphan and error banners, the descriptor; and deleting an orphan."""
+orphan and error banners, the descriptor; its actions (refresh, view source, unregister, star); and
+deleting an orphan."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from urllib.parse import urlsplit
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods, require_POST
 
-from catalog import graph, openapi_render, services
+from catalog import definitions, graph, queries, services
 from catalog.ingest.github import is_github_url
 from catalog.model import KNOWN_KINDS
 from catalog.model.refs import RefError, parse_ref
@@ -91,11 +95,10 @@ def edit_url(annotations: dict) -> str:
 
 
 def source_info(entity: Entity, annotations: dict) -> dict:
-    managed_by = _location_url(str(annotations.get(MANAGED_BY, "")))
-    is_file = managed_by.startswith("file:")
+    link, text = queries.source_url(entity)
     return {
-        "managed_by": managed_by.removeprefix("file:") if is_file else managed_by,
-        "is_url": managed_by.startswith(("http://", "https://")),
+        "link": link,
+        "text": text,
         "view_url": safe_url(annotations.get(VIEW_URL)),
         "edit_url": edit_url(annotations),
         "location": entity.location,
@@ -146,18 +149,11 @@ def relation_graphs(entity: Entity, relations: list[dict], name: str) -> tuple:
     return graph.layout(center, related).svg(), graph.layout_narrow(center, related).svg()
 
 
-def api_definition(spec: dict) -> dict | None:
+def api_definition(spec: dict) -> definitions.Definition | None:
     definition = spec.get("definition")
     if not isinstance(definition, str):
         return None
-    api_type = str(spec.get("type", "")).lower()
-    result: dict[str, object] = {"type": api_type, "text": definition, "document": None, "error": ""}
-    if api_type == "openapi":
-        try:
-            result["document"] = openapi_render.parse(definition)
-        except openapi_render.DefinitionError as exc:
-            result["error"] = str(exc)
-    return result
+    return definitions.read(str(spec.get("type", "")), definition)
 
 
 def _domain_link(domain: str, namespace: str) -> dict | None:
@@ -197,7 +193,7 @@ def about(entity: Entity) -> dict:
 
 
 def entity_page(request, kind: str, namespace: str, name: str):
-    ref, entity = lookup(kind, namespace, name)
+    ref, entity = lookup(kind, namespace, name, starred_by=request.user)
     if entity is None:
         return not_in_catalog(request, ref)
     info = about(entity)
@@ -213,6 +209,9 @@ def entity_page(request, kind: str, namespace: str, name: str):
         "yaml": descriptor_yaml(entity.body),
         "owned_by_you": bool(entity.owner_ref) and permissions.can(request.user, "catalog.own", entity),
         "can_delete": entity.orphan and permissions.can(request.user, "catalog.delete_entity", entity),
+        "can_refresh": permissions.can(request.user, "catalog.refresh", entity.location),
+        "can_unregister": permissions.can(request.user, "catalog.unregister", entity),
+        "can_star": permissions.can(request.user, "catalog.star", entity),
         "api": api_definition(info["spec"]) if entity.kind.lower() == "api" else None,
         "catalog_tab": "browse",
     }
@@ -271,3 +270,88 @@ def delete_entity(request, kind: str, namespace: str, name: str):
         "catalog/entity_delete.html",
         {"entity": entity, "url": url_of(entity), "location": location, "file": location.type == LocationType.FILE},
     )
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+#: Entities listed by name on the unregister confirmation; the rest are counted.
+UNREGISTER_LISTED = 500
+
+
+def _entity_or_404(kind: str, namespace: str, name: str, **options) -> Entity:
+    _ref, entity = lookup(kind, namespace, name, **options)
+    if entity is None:
+        raise Http404("No such entity")
+    return entity
+
+
+@require_POST
+def refresh_entity(request, kind: str, namespace: str, name: str):
+    """Read the entity's location again now: its catalog refresh run, with a link to follow it."""
+    entity = _entity_or_404(kind, namespace, name)
+    location = entity.location
+    if not permissions.can(request.user, "catalog.refresh", location):
+        raise PermissionDenied("You may not refresh this entity's location.")
+    run = services.refresh_location(location, user=request.user)
+    if permissions.can(request.user, "portal.view_run", run):
+        follow = reverse("portal:run", kwargs={"pk": run.pk})
+    else:  # queued by someone else: its location's page follows it too
+        follow = reverse("catalog:location", kwargs={"pk": location.pk})
+    messages.success(
+        request,
+        format_html('A refresh of {} is queued. <a href="{}">Follow the refresh</a>', location.target, follow),
+    )
+    return redirect(url_of(entity))
+
+
+@require_http_methods(["GET", "POST"])
+def unregister_entity(request, kind: str, namespace: str, name: str):
+    """Confirm (GET, listing what goes) and remove (POST) the entity's location with every entity
+    it holds; others than its owners and administrators get 403 and nothing changes."""
+    entity = _entity_or_404(kind, namespace, name)
+    if not permissions.can(request.user, "catalog.unregister", entity):
+        raise PermissionDenied("Only its owners and administrators may unregister this entity.")
+    location = entity.location
+    if request.method == "POST":
+        try:
+            _location, removed = services.unregister_entity(entity, user=request.user)
+        except services.CatalogError as exc:
+            messages.error(request, str(exc))
+            return redirect(url_of(entity))
+        count = len(removed)
+        messages.success(
+            request,
+            f"The location {location.target} was unregistered: its {count} entit{'y' if count == 1 else 'ies'} "
+            "left the catalog.",
+        )
+        return redirect("catalog:list")
+    held = Entity.objects.filter(location=location)
+    by_kind = list(held.values_list("kind").annotate(count=Count("id")).order_by("kind"))
+    total = sum(count for _kind, count in by_kind)
+    listed = held.order_by("kind", "namespace", "name", "ref").only("ref", "kind", "namespace", "name", "title")
+    groups: dict[str, list[dict]] = {}
+    for other in listed[:UNREGISTER_LISTED]:
+        groups.setdefault(other.kind, []).append(entity_link(other))
+    context = {
+        "entity": entity,
+        "url": url_of(entity),
+        "location": location,
+        "groups": [{"kind": kind, "count": count, "links": groups.get(kind, [])} for kind, count in by_kind],
+        "total": total,
+        "unlisted": max(0, total - UNREGISTER_LISTED),
+        "catalog_tab": "browse",
+    }
+    return render(request, "catalog/entity/unregister.html", context)
+
+
+@require_POST
+def star_entity(request, kind: str, namespace: str, name: str):
+    """Star (``starred=1``) or unstar (``starred=0``) the entity: htmx gets the new button, a form
+    without JavaScript goes back to the entity's page."""
+    entity = _entity_or_404(kind, namespace, name)
+    if not permissions.can(request.user, "catalog.star", entity):
+        raise PermissionDenied("You may not star this entity.")
+    starred = services.set_star(request.user, entity, starred=request.POST.get("starred") == "1")
+    if getattr(request, "htmx", False):
+        return render(request, "catalog/entity/_star.html", {"entity": entity, "starred": starred, "can_star": True})
+    return redirect(url_of(entity))

@@ -6,6 +6,10 @@ alternatives, facets combine. The counts of a facet are those of the entities ma
 facet, which every entity has exactly once. Queries: the catalog's revision; then, unless cached for
 it, the counts of the unticked fields (from columns, and from search rows for tags) and one per
 facet with ticked values (each field's counts cached on their own too); one for the page.
+
+As in Backstage, the list opens on components: a request that names no kind and filters nothing
+else selects ``Component``; ``kind=all`` asks for every kind. "Owned" and "Starred" (``user``) narrow
+the list to what the signed-in user's teams own, or to the entities they starred.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.shortcuts import render
 
-from catalog import facets, queries, revision
-from catalog.models import Entity
+from catalog import facets, identity, queries, revision
+from catalog.models import Entity, Star
 from catalog.views.common import PAGE_SIZE, humanize, row, with_summary
 from portal import params as query_params
 
@@ -43,6 +47,11 @@ FACETS = (
     Facet("tag", "metadata.tags", "Tag"),
     Facet("namespace", "metadata.namespace", "Namespace"),
 )
+#: The kind the list opens on, and the picker's value for every kind.
+DEFAULT_KIND = "Component"
+ALL_KINDS = "all"
+#: The ``user`` filter: the entities the user's teams own, or those the user starred.
+USER_FILTERS = {"owned": "Owned", "starred": "Starred"}
 #: From this offset on, a page is fetched in two steps (see _page).
 DEEP_OFFSET = 500
 #: Values shown before "more" in a facet.
@@ -56,17 +65,35 @@ SORTS: dict[str, tuple[str, list[str | Combinable]]] = {
 }
 
 
-def _selected(request) -> dict[str, list[str]]:
+def _selected(request, *, implied: bool) -> dict[str, list[str]]:
+    """The ticked values of each facet. A kind picker's value may name several kinds, comma-separated
+    (``kind=all`` none); with no kind named and nothing else asked (``implied``), components."""
     selected: dict[str, list[str]] = {}
     for facet in FACETS:
         values: list[str] = []
-        for value in request.GET.getlist(facet.param):
-            value = value.strip()
-            if value and "," not in value and value.lower() not in (item.lower() for item in values):
-                values.append(value)
+        for raw in request.GET.getlist(facet.param):
+            for value in raw.split(",") if facet.param == "kind" else [raw]:
+                value = value.strip()
+                if value and "," not in value and value.lower() not in (item.lower() for item in values):
+                    values.append(value)
         if values:
             selected[facet.param] = values
+    if any(value.lower() == ALL_KINDS for value in selected.get("kind", [])):
+        del selected["kind"]
+    elif implied and "kind" not in request.GET and not selected:
+        selected["kind"] = [DEFAULT_KIND]
     return selected
+
+
+def _scope(request, user_filter: str) -> tuple[dict, list[str] | None]:
+    """The condition of the ``user`` filter on entities, and the refs it names (None without one)."""
+    if user_filter == "owned":
+        refs = sorted(identity.owner_groups_of(request.user))
+        return {"owner_ref__in": refs}, refs
+    if user_filter == "starred":
+        refs = sorted(Star.objects.filter(user=request.user).values_list("entity_ref", flat=True))
+        return {"ref__in": refs}, refs
+    return {}, None
 
 
 def _filtered(base, selected: dict[str, list[str]], *, without: str | None = None):
@@ -89,13 +116,13 @@ def _query_string(params: dict[str, list[str]], **changes) -> str:
     return "?" + urlencode(pairs) if pairs else "?"
 
 
-def _counts(base, term: str, selected, keys: list[str], *, number: int, without: str | None = None) -> dict:
+def _counts(base, term: str, selected, keys: list[str], *, number: int, scope, without: str | None = None) -> dict:
     """The counts of the fields ``keys`` among the entities the search and every selected facet but
     ``without`` leave. Each field is cached on its own, so that selections share what they have in
     common (the kind counts of the whole catalog serve every selection of kinds alone)."""
     chosen = {param: sorted({value.lower() for value in values}) for param, values in selected.items()}
     chosen.pop(without, None)
-    parts = {key: {"term": term, "selected": chosen, "field": key} for key in keys}
+    parts = {key: {"term": term, "selected": chosen, "field": key, "scope": scope} for key in keys}
     return revision.cached_each(
         "list-facet",
         parts,
@@ -104,13 +131,14 @@ def _counts(base, term: str, selected, keys: list[str], *, number: int, without:
     )
 
 
-def _facet_blocks(base, term: str, selected, number: int) -> tuple[list[dict], int]:
+def _facet_blocks(base, term: str, selected, number: int, scope) -> tuple[list[dict], int]:
     unticked = [facet.key for facet in FACETS if facet.param not in selected]
-    found = _counts(base, term, selected, unticked, number=number) if unticked else {}
+    found = _counts(base, term, selected, unticked, number=number, scope=scope) if unticked else {}
     blocks, total = [], None
     for facet in FACETS:
         if facet.param in selected:
-            values = _counts(base, term, selected, [facet.key], number=number, without=facet.param)[facet.key]
+            values = _counts(base, term, selected, [facet.key], number=number, scope=scope, without=facet.param)
+            values = values[facet.key]
         else:
             values = found[facet.key]
         chosen = {value.lower() for value in selected.get(facet.param, [])}
@@ -175,27 +203,72 @@ def _page(results, offset: int) -> list[Entity]:
     return [found[pk] for pk in ids if pk in found]
 
 
+def _kind_picker(block: dict | None, selected: dict[str, list[str]]) -> dict:
+    """The kind picker: every kind (with how many entities the other filters leave of it), the one
+    selected, and "all kinds"; several kinds selected (a link may name them) are one choice of it."""
+    options = sorted(block["options"] + block["more"], key=lambda o: (-o["count"], o["label"].lower())) if block else []
+    chosen = selected.get("kind", [])
+    combined = None
+    if len(chosen) > 1:
+        ticked = [option for option in options if option["checked"]]
+        combined = {
+            "value": ",".join(option["value"] for option in ticked),
+            "label": ", ".join(option["label"] for option in ticked),
+            "count": sum(option["count"] for option in ticked),
+        }
+    return {
+        "options": [option for option in options if option["count"] or option["checked"]],
+        "all": not chosen,
+        "all_count": sum(option["count"] for option in options),
+        "combined": combined,
+    }
+
+
+def _chips(selected, params, term: str, user_filter: str) -> list[dict]:
+    """The active filters, each with the address of the list without it (all kinds, when it is the kind)."""
+    chips = [{"label": f"Search: “{term}”", "url": _query_string(params, q=None, page=None)}] if term else []
+    for facet in FACETS:
+        for value in selected.get(facet.param, []):
+            rest = [other for other in selected[facet.param] if other != value]
+            if facet.param == "kind" and not rest:
+                rest = [ALL_KINDS]
+            chips.append(
+                {
+                    "label": f"{facet.label}: {facet.display(value)}",
+                    "url": _query_string(params, **{facet.param: rest, "page": None}),
+                }
+            )
+    if user_filter in USER_FILTERS:
+        chips.append({"label": USER_FILTERS[user_filter], "url": _query_string(params, user=None, page=None)})
+    return chips
+
+
 def catalog_list(request):
     term = request.GET.get("q", "").strip()[:200]
     sort = request.GET.get("sort", "")
     sort = sort if sort in SORTS else ""
-    selected = _selected(request)
-    params = dict(selected)
+    user_filter = request.GET.get("user", "")
+    user_filter = user_filter if user_filter in USER_FILTERS else ""
+    selected = _selected(request, implied=not term and not user_filter)
+    params = {"kind": selected.get("kind", [ALL_KINDS]), **selected}
     if term:
         params["q"] = [term]
+    if user_filter:
+        params["user"] = [user_filter]
     if sort:
         params["sort"] = [sort]
     error = ""
-    base = Entity.objects.all()
+    condition, scope = _scope(request, user_filter)
+    base = Entity.objects.filter(**condition)
     try:
         if term:
             base = queries.full_text(base, term)
-        # Computed once per revision of the catalog for a given search and selection.
+        # Computed once per revision of the catalog for a given search, selection and user filter.
         number = revision.current()
         blocks, total = revision.cached(
             "list-facets",
-            {"term": term, "selected": selected},
-            lambda: _facet_blocks(base, term, selected, number),
+            {"term": term, "selected": selected, "scope": [user_filter, scope]},
+            lambda: _facet_blocks(base, term, selected, number, [user_filter, scope]),
             number=number,
         )
         results = _filtered(base, selected)
@@ -207,25 +280,27 @@ def catalog_list(request):
     results = results.order_by(*SORTS[sort][1]) if sort else queries.order(results, [])
     offset = (page - 1) * PAGE_SIZE
     rows = [row(entity) for entity in _page(results, offset)] if total else []
-    chips = [
-        {
-            "label": f"{facet.label}: {facet.display(value)}",
-            "url": _query_string(
-                params, **{facet.param: [v for v in selected[facet.param] if v != value], "page": None}
-            ),
-        }
-        for facet in FACETS
-        for value in selected.get(facet.param, [])
-    ]
+    kind_block = next((block for block in blocks if block["param"] == "kind"), None)
+    picker = _kind_picker(kind_block, selected)
+    chips = _chips(selected, params, term, user_filter)
+    clear = {"kind": [ALL_KINDS], **({"sort": [sort]} if sort else {})}
+    # Nothing at all to show, whatever the filters: the catalog holds no entity yet.
+    filtered = bool(term or user_filter or set(selected) - {"kind"})
+    catalog_empty = not total and not error and not filtered and picker["all_count"] == 0
     context = {
         "catalog_tab": "browse",
         "term": term,
-        "facets": _folded(blocks, params, request.GET.get("more", "")),
+        "kind_picker": picker,
+        "user_filter": user_filter,
+        "user_filters": [("", "All"), *USER_FILTERS.items()],
+        "facets": [block for block in _folded(blocks, params, request.GET.get("more", "")) if block["param"] != "kind"],
         "rows": rows,
         "total": total,
         "error": error,
         "chips": chips,
-        "clear_url": _query_string({"q": [term]} if term else {}),
+        "clear_url": _query_string(clear),
+        "catalog_empty": catalog_empty,
+        "owns_nothing": user_filter == "owned" and not scope,
         "sort": sort,
         "sorts": [("", "Relevance" if term else "Kind and name")] + [(key, label) for key, (label, _) in SORTS.items()],
         "page": page,
@@ -235,5 +310,7 @@ def catalog_list(request):
         "previous_url": _query_string(params, page=str(page - 1)) if page > 1 else "",
         "next_url": _query_string(params, page=str(page + 1)) if page < pages else "",
     }
-    template = "catalog/_browser.html" if getattr(request, "htmx", False) else "catalog/list.html"
-    return render(request, template, context)
+    htmx = getattr(request, "htmx", None)
+    # A history restore after a cache miss (the back button) needs the whole page, as a first visit.
+    partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    return render(request, "catalog/_browser.html" if partial else "catalog/list.html", context)

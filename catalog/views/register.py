@@ -1,4 +1,8 @@
-"""Registering an existing component: enter a URL, preview what it adds, confirm."""
+"""Registering an existing component: enter a URL, preview what it adds, confirm.
+
+A location registered already is said so in its preview, with its page and the entities it holds,
+and is offered a refresh instead of a registration.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,14 @@ from django.views.decorators.http import require_http_methods
 from catalog import services
 from catalog.forms import RegisterForm
 from catalog.model.refs import DEFAULT_NAMESPACE
-from catalog.views.common import humanize, ref_link
+from catalog.models import Entity, Location
+from catalog.views.common import entity_link, humanize, ref_link
+from portal import permissions
 
 #: Entities listed in a preview; the rest are counted.
 PREVIEW_ROWS = 200
+#: Entities of a registered location linked from its preview; the rest are on the location's page.
+HELD_SHOWN = 20
 
 
 def _preview_rows(preview) -> list[dict]:
@@ -38,6 +46,33 @@ def _preview_rows(preview) -> list[dict]:
     return rows
 
 
+def _registered(location: Location) -> dict:
+    """A registered location as its preview shows it: its page and the entities it holds."""
+    by_kind = services.counts_by_kind(location)
+    held = (
+        Entity.objects.filter(location=location, orphan=False)
+        .only("ref", "kind", "namespace", "name", "title")
+        .order_by("kind", "name", "ref")[:HELD_SHOWN]
+    )
+    entities = [{**entity_link(entity), "kind": entity.kind} for entity in held]
+    count = sum(by_kind.values())
+    return {"location": location, "count": count, "entities": entities, "more": max(0, count - len(entities))}
+
+
+def _refresh(request, form: RegisterForm):
+    """Refresh the registered location the form names (a run of the engine), then show its page."""
+    location = services.registered_location(type=form.location_type, target=form.cleaned_data["target"])
+    if location is None:
+        form.add_error("target", "This location is not registered: preview it to register it.")
+        return None
+    if not permissions.can(request.user, "catalog.refresh", location):
+        form.add_error("target", "You may not refresh this location.")
+        return None
+    services.refresh_location(location, user=request.user)
+    messages.success(request, "It was registered already: a refresh is queued and this page follows its progress.")
+    return redirect("catalog:location", location.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
     action = request.POST.get("action", "preview")
@@ -45,7 +80,10 @@ def register(request):
     context = {"form": form, "catalog_tab": "register", "preview": None}
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
-        if action == "confirm":
+        if action == "refresh":
+            if (response := _refresh(request, form)) is not None:
+                return response
+        elif action == "confirm":
             try:
                 location = services.register_location(
                     type=form.location_type, target=target, options=form.options, user=request.user
@@ -63,6 +101,7 @@ def register(request):
             except services.CatalogError as exc:
                 form.add_error("target", str(exc))
             else:
+                registered = services.registered_location(type=form.location_type, target=target)
                 context["preview"] = {
                     "target": target,
                     "type": form.location_type,
@@ -72,5 +111,6 @@ def register(request):
                     "problems": preview.problems,
                     "failure": preview.failure,
                     "existing": len(preview.existing),
+                    "registered": _registered(registered) if registered is not None else None,
                 }
     return render(request, "catalog/register.html", context)

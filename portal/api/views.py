@@ -28,9 +28,13 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeView(APIView):
-    """The account making the request."""
+    """The account making the request: user name, e-mail, name, whether it is an administrator and, for an
+    API token, whether the token is read-only (null when signed in with a session)."""
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(
+        summary="Who is calling: the account of the session or of the API token.",
+        responses=MeSerializer,
+    )
     def get(self, request):
         user = request.user
         token = request.auth if hasattr(request.auth, "read_only") else None
@@ -56,7 +60,7 @@ class RunPagination(LimitOffsetPagination):
     max_limit = 500
 
 
-@extend_schema(parameters=[AuditQuery])
+@extend_schema(summary="The audit trail: who did what, when.", parameters=[AuditQuery])
 class AuditEntryList(generics.ListAPIView):
     """The audit trail, newest first: portal administrators only, and read-only for everyone."""
 
@@ -70,7 +74,7 @@ class AuditEntryList(generics.ListAPIView):
         return query.apply(AuditEntry.objects.all())
 
 
-@extend_schema(parameters=[RunQuery])
+@extend_schema(summary="Background runs (scaffolder tasks, catalog refreshes …), newest first.", parameters=[RunQuery])
 class RunList(generics.ListAPIView):
     """Background runs of every kind, newest first: every run for administrators, one's own for anyone else."""
 
@@ -90,6 +94,7 @@ def _visible_run(request, pk) -> Run:
     return run
 
 
+@extend_schema(summary="One background run, with its steps.")
 class RunDetail(generics.RetrieveAPIView):
     """One run with its steps. Another user's run answers 404."""
 
@@ -114,7 +119,11 @@ class RunEventsQuery(serializers.Serializer):
 class RunEvents(APIView):
     """A run's log, oldest first, after the event id ``after``."""
 
-    @extend_schema(parameters=[RunEventsQuery], responses=RunEventSerializer(many=True))
+    @extend_schema(
+        summary="A run's log events, oldest first.",
+        parameters=[RunEventsQuery],
+        responses=RunEventSerializer(many=True),
+    )
     def get(self, request, pk):
         run = _visible_run(request, pk)
         query = RunEventsQuery(data=request.query_params)
@@ -131,7 +140,7 @@ class RunCancel(APIView):
     object_policy = {"POST": "portal.cancel_run"}
     denied_message = "You may not cancel this run."
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(summary="Cancel a run.", request=None, responses=RunSerializer)
     def post(self, request, pk):
         run = _visible_run(request, pk)
         self.check_object_permissions(request, run)
@@ -146,7 +155,7 @@ class RunRetry(APIView):
     object_policy = {"POST": "portal.retry_run"}
     denied_message = "You may not retry this run."
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(summary="Run a failed or cancelled run again.", request=None, responses=RunSerializer)
     def post(self, request, pk):
         run = _visible_run(request, pk)
         self.check_object_permissions(request, run)

@@ -78,6 +78,8 @@ class ActionsView(ScaffolderView):
         operation_id="ListActions",
         tags=TAGS,
         summary="Every installed action, with the JSON Schemas of its input and output.",
+        description="The actions a template's steps can use (fetch:template, publish:github, catalog:register …), "
+        "each with its id, description, examples and the JSON Schemas of its input and output.",
         responses={200: s.ActionSerializer(many=True), **ERRORS},
     )
     def get(self, request):
@@ -208,6 +210,9 @@ class TaskView(ScaffolderView):
         operation_id="GetTask",
         tags=TAGS,
         summary="One task (its spec never holds secret values).",
+        description="Its spec (the template and the values it was run with), status, creation time, last "
+        "heartbeat and creator. The caller sees their own tasks and those of templates their teams own "
+        "(administrators every task); any other answers 404.",
         parameters=TASK_ID,
         responses={200: s.SerializedTaskSerializer, **NOT_FOUND},
     )

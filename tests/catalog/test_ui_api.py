@@ -225,4 +225,7 @@ def test_an_openapi_definition_that_does_not_parse_is_shown_as_written(signed_in
 
     assert "The definition is not valid YAML or JSON" in html
     assert "It is shown as written." in html
-    assert "<code>not: [valid</code>" in html
+    assert (
+        '<span class="line" id="def-L1"><span class="nt">not</span><span class="p">:</span><span class="w"> </span>'
+        '<span class="p p-Indicator">[</span><span class="nv">valid</span></span>' in html
+    )

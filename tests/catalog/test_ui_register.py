@@ -123,7 +123,11 @@ def test_the_location_page_polls_until_the_refresh_is_done_then_links_the_entiti
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("ftp://example.com/catalog-info.yaml", "Enter an http(s) URL of a catalog-info.yaml file"),
+        (
+            "ftp://example.com/catalog-info.yaml",
+            "Enter the URL of a catalog-info.yaml file on GitHub "
+            "(https://github.com/OWNER/REPO/blob/BRANCH/catalog-info.yaml).",
+        ),
         (
             "https://intranet.example.com/catalog-info.yaml",
             "the host intranet.example.com is not in CATALOG_URL_ALLOWED_HOSTS",
@@ -135,7 +139,7 @@ def test_the_location_page_polls_until_the_refresh_is_done_then_links_the_entiti
 def test_a_refused_target_is_explained_next_to_the_field_and_nothing_is_written(signed_in, target, message):
     before = counts()
 
-    for action in ("preview", "confirm"):
+    for action in ("preview", "confirm", "refresh"):
         response = signed_in.post("/catalog/register", {"target": target, "action": action})
         html = response.content.decode()
         assert response.status_code == 200
@@ -228,3 +232,122 @@ def test_a_glob_matching_nothing_yet_may_still_be_registered(admin_client, setti
         '<button type="submit" name="action" value="confirm" class="button button-primary">'
         "Register the location</button>" in html
     )
+
+
+def test_text_that_names_no_location_is_told_the_forms_accepted(signed_in):
+    before = counts()
+
+    html = signed_in.post("/catalog/register", {"target": "not a url", "action": "preview"}).content.decode()
+
+    assert (
+        '<ul class="errorlist" id="id_target_error"><li>Enter the URL of a catalog-info.yaml file on GitHub '
+        "(https://github.com/OWNER/REPO/blob/BRANCH/catalog-info.yaml).</li></ul>" in html
+    )
+    assert "absolute path" not in html
+    assert counts() == before
+
+
+def test_administrators_are_told_every_form_they_may_enter(admin_client, settings):
+    settings.CATALOG_URL_ALLOWED_HOSTS = ["docs.example.com"]
+    before = counts()
+
+    html = admin_client.post("/catalog/register", {"target": "not a url", "action": "preview"}).content.decode()
+
+    assert (
+        '<ul class="errorlist" id="id_target_error"><li>Enter the URL of a catalog-info.yaml file on GitHub '
+        "(https://github.com/OWNER/REPO/blob/BRANCH/catalog-info.yaml), "
+        "an http(s) URL of one on docs.example.com, a GitHub organisation URL (https://github.com/ORG) "
+        "or an absolute path or glob on the server inside CATALOG_FILE_ROOTS.</li></ul>" in html
+    )
+    assert "A file location needs an absolute path" not in html
+    assert counts() == before
+
+
+@pytest.fixture
+def registered(admin_client, descriptor):
+    """The descriptor registered and read (what the worker does)."""
+    admin_client.post("/catalog/register", {"target": str(descriptor), "action": "confirm"})
+    location = Location.objects.get(target=str(descriptor))
+    execute(Run.objects.get(object_id=str(location.pk)).pk)
+    return location
+
+
+def test_the_preview_of_a_registered_location_says_so_and_offers_a_refresh(admin_client, descriptor, registered):
+    before = counts()
+
+    response = admin_client.post("/catalog/register", {"target": str(descriptor), "action": "preview"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert counts() == before
+    assert '<h2 id="preview-heading">2. Already in the catalog</h2>' in html
+    assert (
+        "<p><strong>This location is already registered.</strong> "
+        f'<a href="/catalog/locations/{registered.pk}">See its page</a>; it was last read <time' in html
+    )
+    assert (
+        "<p>It holds <strong>2 entities</strong>: "
+        '<a href="/catalog/api/default/invoices-api">invoices-api</a> <span class="muted">API</span>, '
+        '<a href="/catalog/component/default/invoices">invoices</a> <span class="muted">Component</span>.</p>'
+    ) in html
+    assert "<h3>What a refresh reads now</h3>" in html
+    assert (
+        f"<p>Reading <code>{descriptor}</code> gives <strong>2 entities</strong> (1 API, 1 Component) "
+        "and <strong>2 errors</strong>.</p>" in html
+    )
+    assert '<button type="submit" name="action" value="refresh" class="button button-primary">Refresh</button>' in html
+    assert 'value="confirm"' not in html
+    assert "Register 2 entities" not in html
+
+
+def test_a_registered_location_holding_many_entities_links_the_first_and_counts_the_rest(
+    admin_client, settings, tmp_path
+):
+    components = "---\n".join(
+        f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: c{n:02d}}}\n"
+        "spec: {type: service, lifecycle: production, owner: billing}\n"
+        for n in range(23)
+    )
+    path = file_writer(settings, tmp_path)("many/catalog-info.yaml", components)
+    admin_client.post("/catalog/register", {"target": str(path), "action": "confirm"})
+    execute(Run.objects.get(kind="catalog.refresh_location").pk)
+
+    html = admin_client.post("/catalog/register", {"target": str(path), "action": "preview"}).content.decode()
+
+    held = html[html.index("<p>It holds") :].split("</p>")[0]
+    assert held.startswith("<p>It holds <strong>23 entities</strong>: ")
+    assert held.count('<a href="/catalog/component/default/c') == 20
+    assert held.endswith(
+        '<a href="/catalog/component/default/c19">c19</a> <span class="muted">Component</span>, and 3 more on its page.'
+    )
+
+
+def test_refresh_reads_the_registered_location_again_and_shows_its_page(admin_client, descriptor, registered):
+    first = Run.objects.get(object_id=str(registered.pk))
+
+    response = admin_client.post("/catalog/register", {"target": str(descriptor), "action": "refresh"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/catalog/locations/{registered.pk}"
+    assert Location.objects.filter(target=str(descriptor)).count() == 1
+    again = Run.objects.filter(object_id=str(registered.pk)).exclude(pk=first.pk).get()
+    assert again.created_by is not None
+    assert (again.kind, again.status, again.created_by.email) == (
+        "catalog.refresh_location",
+        "pending",
+        "lead@example.com",
+    )
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "It was registered already: a refresh is queued and this page follows its progress." in page
+    assert "queued" in page
+
+
+def test_refresh_of_a_location_not_registered_is_refused_and_writes_nothing(admin_client, descriptor):
+    before = counts()
+
+    response = admin_client.post("/catalog/register", {"target": str(descriptor), "action": "refresh"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This location is not registered: preview it to register it." in html
+    assert counts() == before
