@@ -36,6 +36,17 @@ class PortalConfig(AppConfig):
         )
         navigation.register(
             navigation.NavEntry(
+                "audit",
+                "Audit log",
+                "portal:audit",
+                icon="audit",
+                order=995,
+                visible=lambda user: permissions.can(user, "portal.view_audit"),
+                description="Who did what, when, to which object: changes, sign-ins and the runs people start.",
+            )
+        )
+        navigation.register(
+            navigation.NavEntry(
                 "admin",
                 "Admin",
                 "admin:index",

@@ -25,6 +25,30 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 REDACTED = "[redacted]"
 
+#: Actions recorded by the run engine (``portal.runs``): someone asked to cancel or retried a run; and,
+#: for the kinds it audits, how a run ended, one entry per ending, named by the run's final status
+#: (succeeded, failed, cancelled).
+RUN_CANCEL, RUN_RETRY = "cancel", "retry"
+
+#: How the pages name each action (the model's choices, and the run engine's).
+ACTION_LABELS: dict[str, str] = {
+    "create": "Created",
+    "update": "Updated",
+    "delete": "Deleted",
+    "login": "Signed in",
+    "logout": "Signed out",
+    "login_failed": "Sign-in failed",
+    RUN_CANCEL: "Cancellation asked",
+    RUN_RETRY: "Retried",
+    "succeeded": "Ended: succeeded",
+    "failed": "Ended: failed",
+    "cancelled": "Ended: cancelled",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
+
 
 @dataclass(frozen=True)
 class ActorContext:
@@ -65,6 +89,18 @@ def actor_context(user=None, ip: str | None = None, request_id: str | None = Non
         _actor.reset(token)
 
 
+@contextlib.contextmanager
+def acting_as(user: object | None) -> Iterator[None]:
+    """Attribute the entries written inside the block to ``user``, or to the system when None, whoever
+    the current actor is; the current request id is kept."""
+    current = _actor.get() or _NO_ACTOR
+    token = _actor.set(ActorContext(user=user, request_id=current.request_id))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
 def register(model: type[models.Model], *, exclude: Iterable[str] = (), redact: Iterable[str] = ()) -> None:
     """Audit every create/update/delete of ``model``.
 
@@ -85,6 +121,10 @@ def register(model: type[models.Model], *, exclude: Iterable[str] = (), redact: 
 
 def is_registered(model: type[models.Model]) -> bool:
     return model in _registry
+
+
+def registered_models() -> list[type[models.Model]]:
+    return list(_registry)
 
 
 def _jsonable(value):

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from portal import views
-from portal.views import repositories, runs
+from portal.views import audit, repositories, runs
 
 app_name = "portal"
 #: A local repository's name: folders and a name, as portal.integrations.localgit checks them.
@@ -23,4 +23,5 @@ urlpatterns = [
     path("runs/<uuid:pk>/", runs.run_page, name="run"),
     path("runs/<uuid:pk>/cancel", runs.cancel_run, name="run-cancel"),
     path("runs/<uuid:pk>/retry", runs.retry_run, name="run-retry"),
+    path("audit/", audit.audit_log, name="audit"),
 ]

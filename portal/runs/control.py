@@ -200,9 +200,12 @@ def cancel(run: Run, *, by: Any = None) -> bool:
     ended = {"status": RunStatus.CANCELLED, "cancel_requested": True, "completed": now, "secrets_encrypted": ""}
     rows = Run.objects.filter(pk=run.pk).order_by()
     with transaction.atomic():
-        if rows.filter(status=RunStatus.PENDING).update(**ended) or rows.filter(
-            status=RunStatus.RUNNING, heartbeat__lt=claims.stale_before()
-        ).update(**ended):
+        was: str | None = None
+        if rows.filter(status=RunStatus.PENDING).update(**ended):
+            was = RunStatus.PENDING
+        elif rows.filter(status=RunStatus.RUNNING, heartbeat__lt=claims.stale_before()).update(**ended):
+            was = RunStatus.RUNNING
+        if was is not None:
             RunStep.objects.filter(run_id=run.pk).exclude(status__in=(*DONE_STEP_STATUSES, StepStatus.FAILED)).update(
                 status=StepStatus.CANCELLED, completed=now
             )
@@ -227,9 +230,42 @@ def cancel(run: Run, *, by: Any = None) -> bool:
             cancelled = True
         else:
             return rows.filter(status=RunStatus.RUNNING, cancel_requested=True).exists()
-        audit.record("cancel", run, user=by)
+        audit.record(audit.RUN_CANCEL, run, user=by)
+        if was is not None:
+            record_end(run, was, RunStatus.CANCELLED)
     run.refresh_from_db()
     return cancelled
+
+
+def _as_started(run: Run) -> Run:
+    """The run as the model it was started with (an app's subclass of Run, such as a golden-path task,
+    whose start the audit trail names), read again."""
+    for relation in Run._meta.related_objects:
+        model = relation.related_model
+        if relation.one_to_one and relation.parent_link and isinstance(model, type) and issubclass(model, Run):
+            bulky = [field.name for field in model._meta.concrete_fields if isinstance(field, models.BinaryField)]
+            rows = model._base_manager.select_related("created_by").defer("secrets_encrypted", *bulky)
+            found = rows.filter(pk=run.pk).first()
+            if found is not None:
+                return found
+    return Run._base_manager.select_related("created_by").defer("secrets_encrypted").get(pk=run.pk)
+
+
+def record_end(run: Run, was: str, status: str, error: str = "") -> None:
+    """Record in the audit trail how a run of an audited kind ended, with its creator as the actor.
+
+    Called once per ending, in the transaction that ends the run, by whoever ended it (the worker, or
+    :func:`cancel` for a run that was waiting): a second writer finds the run ended and writes nothing.
+    """
+    kind = registered().get(run.kind)
+    if kind is None or not kind.audited:
+        return
+    subject = _as_started(run)
+    changes: dict[str, list[str]] = {"status": [was, status]}
+    if error:
+        changes["error"] = ["", error]
+    with audit.acting_as(subject.created_by):
+        audit.record(status, subject, changes=changes)
 
 
 def retry(run: Run, *, by: Any = None, secrets: dict[str, Any] | None = None) -> Run:
@@ -268,7 +304,7 @@ def retry(run: Run, *, by: Any = None, secrets: dict[str, Any] | None = None) ->
         first = RunStep.objects.filter(run_id=run.pk, status=StepStatus.PENDING).order_by("index").first()
         where = f" from step {first.name}" if first is not None else ""
         RunEvent.objects.create(run_id=run.pk, body={"message": f"Retried by {_who(by)}{where}."})
-        audit.record("retry", run, user=by)
+        audit.record(audit.RUN_RETRY, run, user=by)
         _publish_on_commit(run.pk)
     run.refresh_from_db()
     return run

@@ -26,7 +26,7 @@ from typing import Any
 import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from portal import audit
@@ -35,6 +35,7 @@ from portal.logging import current_request_id
 from portal.models.runs import EventType, Run, RunStatus, RunStep, StepStatus
 from portal.runs import claims
 from portal.runs.context import RunContext
+from portal.runs.control import record_end
 from portal.runs.kinds import (
     ClaimLost,
     PermanentError,
@@ -337,19 +338,21 @@ class Executor:
         if self.kind is not None:
             output = self.kind.conclude(self.ctx, status, output)
         now = timezone.now()
-        written = claims.update_run(
-            self.run_row.pk,
-            self.token,
-            status=status,
-            completed=now,
-            heartbeat=now,
-            output=output,
-            error=error[:ERROR_MAX_LENGTH],
-            secrets_encrypted="",
-            cancel_requested=status == RunStatus.CANCELLED,
-        )
-        if not written:
-            raise ClaimLost
+        with transaction.atomic():  # the end of an audited run and its audit entry: both or neither
+            written = claims.update_run(
+                self.run_row.pk,
+                self.token,
+                status=status,
+                completed=now,
+                heartbeat=now,
+                output=output,
+                error=error[:ERROR_MAX_LENGTH],
+                secrets_encrypted="",
+                cancel_requested=status == RunStatus.CANCELLED,
+            )
+            if not written:
+                raise ClaimLost
+            record_end(self.run_row, RunStatus.RUNNING, status, error[:ERROR_MAX_LENGTH])
         self.run_row.status, self.run_row.output, self.run_row.error = status, output, error
         if self.kind is not None:
             self.kind.ended(self.run_row, status)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -35,6 +36,10 @@ BADGES: dict[str, str] = {
 def _kind_label(name: str) -> str:
     kind = runs.registered().get(name)
     return kind.label or name if kind is not None else name
+
+
+def _url_label(name: str) -> str:
+    return getattr(runs.registered().get(name), "url_label", "") or "Open its page"
 
 
 def run_list(request):
@@ -65,7 +70,7 @@ def run_list(request):
     page = min(params.page_number(request.GET.get("page")), pages)
     shown = (
         rows.select_related("created_by")
-        .defer("secrets_encrypted", "params", "output")
+        .defer("secrets_encrypted", "output")
         .order_by("-created")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )
     query = {"kind": kind, "status": status, "user": user, "object": subject}
@@ -89,6 +94,8 @@ def run_list(request):
                 "badge": BADGES.get(run.status, "badge"),
                 "duration": duration(run.started, run.completed),
                 "by": run.created_by.email if run.created_by else "",
+                "subject_url": runs.subject_url(run),
+                "subject_label": _url_label(run.kind),
             }
             for run in shown
         ],
@@ -153,7 +160,10 @@ def run_page(request, pk):
         "can_retry": run.status in (RunStatus.FAILED, RunStatus.CANCELLED)
         and permissions.can(request.user, "portal.retry_run", run),
         "subject_url": runs.subject_url(run),
-        "subject_label": getattr(runs.registered().get(run.kind), "url_label", "") or "Open its page",
+        "subject_label": _url_label(run.kind),
+        "audit_url": f"{reverse('portal:audit')}?{urlencode({'object': str(run.pk)})}"
+        if permissions.can(request.user, "portal.view_audit")
+        else "",
     }
     template = (
         "portal/runs/_live.html"

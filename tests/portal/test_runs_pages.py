@@ -83,3 +83,52 @@ def test_the_live_part_of_a_running_run_polls_until_it_ends(signed_in, user):
     assert live.status_code == 200
     assert 'hx-trigger="every 1s"' in live.content.decode()
     assert "<html" not in live.content.decode()
+
+
+class Linked(runs.RunKind):
+    """A kind whose runs have a page of their own, named by the run's params."""
+
+    name = "tests.linked"
+    url_label = "Open the thing"
+    steps = (runs.Step("add", "Add", lambda ctx: {}),)
+
+    def url(self, run):
+        return f"/things/{run.params['thing']}"
+
+
+runs.register(Linked())
+
+
+def test_the_list_shows_a_failed_runs_error_and_links_each_run_to_its_page(staff_client, failed_run):
+    linked = start_run("tests.linked", params={"thing": "t-1"})
+
+    page = staff_client.get(reverse("portal:runs"))
+
+    html = page.content.decode()
+    error = "Step Fetch failed: GitHub answered 404: no repository acme/orders"
+    shown = f'<span class="run-error text-danger small clamp" title="{error}" data-testid="run-error">{error}</span>'
+    assert shown in html
+    assert {row["run"].pk: (row["subject_url"], row["subject_label"]) for row in page.context["rows"]} == {
+        linked.pk: ("/things/t-1", "Open the thing"),
+        failed_run.pk: (None, "Open its page"),
+    }
+    assert '<a href="/things/t-1">Open the thing</a>' in html
+
+
+def test_the_list_with_subject_links_takes_a_fixed_number_of_queries(staff_client, user, django_assert_max_num_queries):
+    for index in range(20):
+        start_run("tests.linked", user=user, params={"thing": f"t-{index}"})
+    with django_assert_max_num_queries(12):
+        page = staff_client.get(reverse("portal:runs"))
+    assert [row["subject_url"] for row in page.context["rows"]][:2] == ["/things/t-19", "/things/t-18"]
+
+
+def test_a_run_page_links_administrators_to_the_runs_audit_entries(staff_client, client, user, failed_run):
+    page = staff_client.get(reverse("portal:run", kwargs={"pk": failed_run.pk}))
+    client.force_login(user)
+    own = client.get(reverse("portal:run", kwargs={"pk": failed_run.pk}))
+
+    assert page.context["audit_url"] == f"/audit/?object={failed_run.pk}"
+    assert f'<a href="/audit/?object={failed_run.pk}">Its entries in the audit log</a>' in page.content.decode()
+    assert own.context["audit_url"] == ""
+    assert "/audit/" not in own.content.decode()

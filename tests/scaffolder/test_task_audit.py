@@ -63,12 +63,13 @@ def test_a_denied_cancel_writes_no_audit_entry(dana, template):
 
 
 def test_what_a_task_changes_in_the_catalog_names_the_user_who_started_it(dana, tmp_path, scaffolder_dirs):
-    """catalog:register inside the run: the new location's audit entry has the task's creator as actor."""
+    """catalog:register inside the run: the service is in the catalog, and the audit entry of the location
+    that provides it has the task's creator as actor."""
     folder = scaffolder_dirs / "git-checkouts" / "acme" / "audited-service"
     folder.mkdir(parents=True)
     (folder / "catalog-info.yaml").write_text(
-        "apiVersion: backstage.io/v1alpha1\\nkind: Component\\nmetadata: {name: audited-service}\\n"
-        "spec: {type: service, lifecycle: experimental, owner: group:default/payments}\\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: audited-service}\n"
+        "spec: {type: service, lifecycle: experimental, owner: group:default/payments}\n"
     )
     steps = [
         {
@@ -85,7 +86,46 @@ def test_what_a_task_changes_in_the_catalog_names_the_user_who_started_it(dana, 
 
     task.refresh_from_db()
     assert (task.status, task.error) == ("succeeded", "")
-    created = AuditEntry.objects.filter(
-        object_type="catalog.location", action="create", object_label__contains=str(folder)
+    assert task.steps.get().output["entityRef"] == "component:default/audited-service"
+    service = Entity.objects.get(ref="component:default/audited-service")
+    created = AuditEntry.objects.filter(object_type="catalog.location", action="create")
+    assert list(created.filter(object_id=str(service.location_id)).values_list("actor_id", "actor_label")) == [
+        (dana.pk, dana.username)
+    ]
+
+
+def test_a_task_that_succeeds_records_its_end_with_its_template_and_creator(dana, template):
+    task = services.create_task(dana, template, {})
+
+    runs.execute(task.pk)
+
+    [end] = AuditEntry.objects.filter(object_type="scaffolder.task", object_id=str(task.pk), action="succeeded")
+    assert (end.actor_id, end.object_label, end.changes) == (
+        dana.pk,
+        f"template:default/audited task {task.pk} (succeeded)",
+        {"status": ["running", "succeeded"]},
     )
-    assert list(created.values_list("actor_id", "actor_label")) == [(dana.pk, dana.username)]
+
+
+def test_a_task_that_fails_records_its_end_with_the_error(dana, tmp_path):
+    steps = [{"id": "publish", "name": "Publish", "action": "publish:nowhere", "input": {}}]
+    broken = install_template(tmp_path / "broken", template_doc("broken", steps))
+    task = services.create_task(dana, broken, {})
+
+    runs.execute(task.pk)
+
+    assert _entries(task, "failed") == [(dana.pk, dana.username)]
+    end = AuditEntry.objects.get(object_type="scaffolder.task", object_id=str(task.pk), action="failed")
+    assert end.changes == {
+        "status": ["running", "failed"],
+        "error": ["", "Step Publish failed: action publish:nowhere is not installed"],
+    }
+
+
+def test_a_task_cancelled_while_it_waits_records_its_end_once(dana, template):
+    task = services.create_task(dana, template, {})
+
+    assert services.cancel_task(dana, task) is True
+    runs.execute(task.pk)
+
+    assert _entries(task, "cancelled") == [(dana.pk, dana.username)]
