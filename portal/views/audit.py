@@ -136,11 +136,23 @@ def changes_summary(entry: AuditEntry, changes: list[dict]) -> str:
     return f"{VERBS.get(entry.action, 'Changed')} {len(changes)} fields: {names}"
 
 
+def _field_order(object_type: str) -> dict[str, int]:
+    """The position of each field in its model's declaration (the database may keep a JSON object's keys
+    in an order of its own, as PostgreSQL's jsonb does)."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    return {field.name: index for index, field in enumerate(model._meta.concrete_fields)}
+
+
 def changes_of(entry: AuditEntry) -> list[dict]:
-    """The changed fields of an entry, in the order they were recorded: name, before and after."""
+    """The changed fields of an entry, in their model's field order (others after, by name): name, before
+    and after."""
     rows = []
     changes = entry.changes if isinstance(entry.changes, dict) else {}
-    for field, values in changes.items():
+    order = _field_order(entry.object_type)
+    for field, values in sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
         if isinstance(values, list) and len(values) == 2:
             before, after = values
         else:

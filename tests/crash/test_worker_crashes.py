@@ -92,17 +92,13 @@ def test_a_refresh_whose_worker_is_killed_completes_once_on_the_next_worker(proc
 
 
 def _template_with_a_pause(tmp_path) -> Entity:
-    """django-service, published with publish:git to a local bare repository, with a pause before register."""
+    """django-service as shipped, with a pause before register (it publishes to the local git host when the
+    repository picked is on it)."""
     folder = tmp_path / "django-service-pause"
     shutil.copytree(ROOT / "templates" / "django-service", folder)
     doc = yaml.safe_load((folder / "template.yaml").read_text())
     doc["metadata"]["name"] = "django-service-pause"
     steps = doc["spec"]["steps"]
-    publish = next(step for step in steps if step["id"] == "publish")
-    publish.update(
-        action="publish:git",
-        input={"repoUrl": "${{ parameters.repoUrl }}", "defaultBranch": "main", "gitCommitMessage": "Create it"},
-    )
     register = next(index for index, step in enumerate(steps) if step["id"] == "register")
     steps.insert(register, {"id": "pause", "name": "Pause", "action": "debug:wait", "input": {"seconds": 10}})
     (folder / "template.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -130,7 +126,7 @@ def test_a_golden_path_whose_worker_is_killed_between_publish_and_register_ends_
     processes.beat()
     first = processes.worker("first")
 
-    task = services.create_task(dana, entity, DJANGO_PARAMETERS)
+    task = services.create_task(dana, entity, {**DJANGO_PARAMETERS, "repoUrl": "local?owner=acme&repo=orders-api"})
     wait_until(
         lambda: RunStep.objects.filter(run_id=task.pk, key="pause", status="running").exists(),
         timeout=120,
