@@ -136,7 +136,9 @@ def retry_task(user, task: Task, *, secrets: dict | None = None) -> Task:
         raise PermissionDenied("You may not retry this task.")
     if task.status not in RETRIABLE:
         raise TaskInputError({"": ["Only a failed or cancelled task can be retried."]})
-    given, _unknown = given_secrets(task.template, secrets or {})
+    given, unknown = given_secrets(task.template, secrets or {})
+    if unknown:
+        raise TaskInputError({"secrets": [f"{', '.join(unknown)}: not a secret field of this template."]})
     missing = [
         ".".join(path)
         for path, _schema in required_secret_paths(task.template)

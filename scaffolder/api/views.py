@@ -32,15 +32,20 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 ORDER_FIELDS = {"created": "created", "createdat": "created", "created_at": "created", "status": "status"}
 
 
-def secret_values(template: dict, values: dict, secrets: dict | None) -> dict:
-    """The values with the ``secrets`` merged in (by name, by dotted path such as ``database.password``,
-    or shaped like the values); only secret fields of the template may be given there."""
+def checked_secrets(template: dict, secrets: dict | None) -> dict:
+    """``secrets`` shaped like the template's form (given by name, by dotted path such as
+    ``database.password``, or shaped like the values); 400 for a name that is no secret field of it."""
     given, unknown = services.given_secrets(template, secrets or {})
     if unknown:
         raise exceptions.ValidationError(
             {"secrets": f"{', '.join(unknown)}: not a secret field of this template (give it in values)."}
         )
-    return services.merge(values, given)
+    return given
+
+
+def secret_values(template: dict, values: dict, secrets: dict | None) -> dict:
+    """The values with the ``secrets`` merged in; only secret fields of the template may be given there."""
+    return services.merge(values, checked_secrets(template, secrets))
 
 
 class ParameterSchemaView(ScaffolderView):
@@ -274,8 +279,10 @@ class RetryTaskView(ScaffolderView):
             raise Conflict(f"Only a failed or cancelled task can be retried; this one is {task.task_status}.")
         payload = s.RetryRequestSerializer(data=request.data or {})
         payload.is_valid(raise_exception=True)
+        secrets = payload.validated_data.get("secrets") or {}
+        checked_secrets(task.template, secrets)
         try:
-            retried = services.retry_task(request.user, task, secrets=payload.validated_data.get("secrets") or {})
+            retried = services.retry_task(request.user, task, secrets=secrets)
         except services.TaskInputError as problem:
             return Response({"errors": s.validation_errors(problem.errors)}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"id": str(retried.pk)}, status=status.HTTP_201_CREATED)

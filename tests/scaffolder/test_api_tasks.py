@@ -361,6 +361,19 @@ def test_cancel_and_retry(client, user):
     assert not_failed.status_code == 409
 
 
+def test_a_retry_with_a_secret_the_template_does_not_declare_is_400_and_changes_nothing(client, user):
+    failed = make_task(user, status=RunStatus.FAILED)
+
+    response = post(client, f"/tasks/{failed.pk}/retry", {"secrets": {"bogus": "1"}}, bearer(user, read_only=False))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "secrets: bogus: not a secret field of this template (give it in values)."
+    )
+    failed.refresh_from_db()
+    assert (failed.status, failed.secrets_encrypted) == (RunStatus.FAILED, "")
+
+
 def test_read_only_tokens_cannot_cancel_or_retry(client, user):
     task = make_task(user, status=RunStatus.PENDING)
 

@@ -265,10 +265,14 @@ def test_retry_needs_a_failed_task_and_the_required_secrets_again(template, dana
 
     with pytest.raises(services.TaskInputError) as no_secret:
         services.retry_task(dana, task)
-    retried = services.retry_task(dana, task, secrets={"token": "again", "unknown": "dropped"})
+    with pytest.raises(services.TaskInputError) as unknown:
+        services.retry_task(dana, task, secrets={"token": "again", "unknown": "refused"})
+    assert Task.objects.get(pk=task.pk).status == "failed"
+    retried = services.retry_task(dana, task, secrets={"token": "again"})
 
     assert not_failed.value.errors == {"": ["Only a failed or cancelled task can be retried."]}
     assert no_secret.value.errors == {"token": ["Give this secret again to retry the task."]}
+    assert unknown.value.errors == {"secrets": ["unknown: not a secret field of this template."]}
     assert (retried.status, retried.error) == ("pending", "")
     assert decrypt_json(retried.secrets_encrypted) == {"token": "again"}
     assert list(retried.steps.values_list("status", "error")) == [("pending", ""), ("pending", "")]
