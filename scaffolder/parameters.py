@@ -255,6 +255,22 @@ def _entity_problems(schema: dict, value: Any, path: str, user, errors: dict[str
             _entity_problems(item_schema, item, f"{path}.{index}", user, errors)
 
 
+def _paths_with_nul(value: Any, path: str = "") -> list[str]:
+    """The dotted paths of the values (or keys) that hold a NUL character, which no database text may."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key).replace("\x00", "\\0")
+            where = f"{path}.{name}" if path else name
+            found += [where] if "\x00" in str(key) else _paths_with_nul(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths_with_nul(item, f"{path}.{index}" if path else str(index))
+    return found
+
+
 def validate_values(template: dict, values: dict, *, user=None) -> dict:
     """Check ``values`` against every page shown for them; the cleaned values, or :class:`TaskInputError`.
 
@@ -265,6 +281,10 @@ def validate_values(template: dict, values: dict, *, user=None) -> dict:
     """
     if not isinstance(values, dict):
         raise TaskInputError({"": ["The values must be a JSON object."]})
+    with_nul = sorted(_paths_with_nul(values))
+    if with_nul:
+        message = "Remove the NUL character (\\0): no value may contain one."
+        raise TaskInputError({path: [message] for path in with_nul})
     pages = pages_of(template)
     filled = _with_defaults(pages, values)
     shown = visible_pages(pages, filled)

@@ -231,10 +231,16 @@ def _json_problems(value: object, path: str, report) -> None:
             if not isinstance(key, str):
                 report(join(path, key), f"{join(path, key)}: the key {key!r} is not a string; quote it in the YAML")
                 continue
+            if "\x00" in key:
+                shown = join(path, key.replace("\x00", "\\0"))
+                report(shown, f"{shown}: the key contains a NUL character (\\0), which the catalog cannot store")
+                continue
             _json_problems(item, join(path, key), report)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _json_problems(item, join(path, index), report)
+    elif isinstance(value, str) and "\x00" in value:
+        report(path, f"{path or 'the document'} contains a NUL character (\\0), which the catalog cannot store")
     elif isinstance(value, float) and not math.isfinite(value):
         report(path, f"{path or 'the document'} is {value}, which JSON cannot hold")
     elif isinstance(value, datetime | date | time):

@@ -879,6 +879,35 @@ def test_yaml_values_json_cannot_hold_are_reported():
     ]
 
 
+def test_a_nul_character_in_a_value_or_a_key_is_reported():
+    document = entity(spec={"owner": "team-a", "note": "a\x00b", "k\x00": "v", "list": ["ok", "\x00"]})
+    assert validate_entity(document) == [
+        Problem("spec.note", "spec.note contains a NUL character (\\0), which the catalog cannot store"),
+        Problem("spec.k\\0", "spec.k\\0: the key contains a NUL character (\\0), which the catalog cannot store"),
+        Problem("spec.list.1", "spec.list.1 contains a NUL character (\\0), which the catalog cannot store"),
+    ]
+
+
+def test_a_descriptor_with_a_nul_character_is_refused_with_its_line(tmp_path, settings, db):
+    from catalog import services
+    from catalog.models import Entity, Location
+
+    settings.CATALOG_FILE_ROOTS = [str(tmp_path)]
+    path = tmp_path / "catalog-info.yaml"
+    path.write_text(
+        'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  description: "a\\0b"\n'
+        "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+    )
+    location = services.register_location(type="file", target=str(path), refresh=False)
+
+    services.process_location(location)
+
+    assert Entity.objects.count() == 0
+    [error] = Location.objects.get(pk=location.pk).errors.all()
+    assert (error.line, error.entity_ref) == (5, "component:default/svc")
+    assert "metadata.description contains a NUL character (\\0), which the catalog cannot store" in error.message
+
+
 def test_non_finite_numbers_are_reported():
     assert validate_entity(entity(spec={"ratio": float("nan")})) == [
         Problem("spec.ratio", "spec.ratio is nan, which JSON cannot hold")

@@ -226,3 +226,10 @@ def test_a_retention_under_one_day_is_refused_at_start_up(tmp_path, name):
 
     assert result.returncode == 1
     assert f"Environment variable {name}: must be at least 1, got 0" in result.stderr
+
+
+def test_a_message_whose_database_does_not_answer_is_tried_again_a_bounded_number_of_times():
+    from portal import tasks
+
+    delays = [tasks.database_retry_delay(retries) for retries in range(tasks.run.max_retries)]
+    assert (delays, sum(delays)) == ([2, 4, 8, 16, 32, 60, 60, 60], 242)

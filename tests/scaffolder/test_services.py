@@ -117,6 +117,17 @@ def test_validate_values_fills_defaults_and_keeps_only_the_shown_fields(template
     assert cleaned == {"name": "orders", "token": "t", "tier": "silver"}
 
 
+def test_a_value_with_a_nul_character_is_refused_before_anything_is_written(template, dana):
+    values = {"name": "a\x00b", "token": "t", "extra": {"k\x00": "v", "list": ["ok", "x\x00"]}}
+
+    with pytest.raises(services.TaskInputError) as raised:
+        services.create_task(dana, template, values)
+
+    message = ["Remove the NUL character (\\0): no value may contain one."]
+    assert raised.value.errors == {"extra.k\\0": message, "extra.list.1": message, "name": message}
+    assert Task.objects.count() == 0
+
+
 def test_validate_values_checks_a_page_shown_by_its_when(template):
     with pytest.raises(services.TaskInputError) as raised:
         services.validate_values(template.body, {"name": "orders", "token": "t", "tier": "gold", "size": 0})
