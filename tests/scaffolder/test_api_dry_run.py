@@ -129,6 +129,29 @@ def test_invalid_values_or_template_are_400(client, user, org, scaffolder_dirs):
     assert Task.objects.count() == 0
 
 
+def test_a_dry_run_whose_output_cannot_be_rendered_answers_the_failure(client, user, celery_worker, scaffolder_dirs):
+    template = {
+        "apiVersion": "scaffolder.backstage.io/v1beta3",
+        "kind": "Template",
+        "metadata": {"name": "bad-output"},
+        "spec": {
+            "type": "service",
+            "owner": "group:default/team-a",
+            "steps": [{"id": "log", "name": "Log", "action": "debug:log", "input": {"message": "hi"}}],
+            "output": {"text": [{"title": "Mro", "content": "${{ ''.__class__.__mro__ }}"}]},
+        },
+    }
+
+    response = dry_run(client, user, {"template": template, "values": {}})
+
+    result = response.json()
+    assert response.status_code == 200, result
+    assert [(step["id"], step["status"]) for step in result["steps"]] == [("log", "completed")]
+    assert result["status"] == "failed"
+    assert result["error"].startswith("The template's output could not be rendered: ")
+    assert result["output"] == {}
+
+
 def test_a_dry_run_that_does_not_end_in_time_is_cancelled(client, user, settings, scaffolder_dirs):
     settings.SCAFFOLDER_DRY_RUN_TIMEOUT = 0.3  # and no worker: the task waits
 
