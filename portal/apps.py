@@ -11,10 +11,23 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.utils.module_loading import autodiscover_modules
 
-        from portal import accounts, audit, celery, checks, home_sections, mail, metrics, navigation, permissions  # noqa: F401  (celery is the current app; checks, mail register)
+        # celery is the current app; checks and mail register themselves
+        from portal import (  # noqa: F401
+            accounts,
+            audit,
+            celery,
+            checks,
+            health,
+            home_sections,
+            mail,
+            metrics,
+            navigation,
+            permissions,
+        )
         from portal.models import ApiToken
         from portal.runs import schedule
 
+        health.prepare()
         audit.connect_auth_signals()
         metrics.register_collectors()
         audit.register(get_user_model(), exclude={"last_login"}, redact={"password"})

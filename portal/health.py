@@ -77,6 +77,17 @@ def check_broker() -> None:
 CHECKS: dict[str, Check] = {"database": check_database, "cache": check_cache, "broker": check_broker}
 
 
+def prepare() -> None:
+    """Import what the checks use (the broker's transport, the cache's client library) once, at start:
+    the first probe of a process that has just started then measures answers, not imports, and does not
+    fail its deadline while the workers beside it are starting too. No I/O."""
+    url: str = settings.CELERY_BROKER_URL
+    if not url.startswith("filesystem://"):
+        Connection(url).transport  # noqa: B018 -- resolving the transport imports it
+    cache = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    getattr(cache, "_cache", None)  # Django's RedisCache builds its client (and imports redis) here
+
+
 def run_checks(checks: dict[str, Check], timeout: float) -> dict[str, dict[str, object]]:
     """Run every check in a thread of its own; wait at most ``timeout`` seconds for all of them."""
     outcomes: dict[str, dict[str, object]] = {}

@@ -1,4 +1,7 @@
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -161,3 +164,19 @@ def test_readyz_logs_each_failing_dependency(client, db, settings, log_lines):
         {"event": "readiness check failed", "request_id": "probe-1", "check": "broker", "error": "OperationalError"},
         {"event": "not ready", "request_id": "probe-1", "failing": ["broker"]},
     ]
+
+
+def test_a_process_imports_what_readiness_uses_when_it_starts(tmp_path):
+    """The first probe of a process that has just started measures answers, not imports."""
+    code = (
+        "import sys, django; django.setup(); "
+        "print(sorted(name for name in ('kombu.transport.redis', 'redis') if name in sys.modules))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['kombu.transport.redis', 'redis']"
