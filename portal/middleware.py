@@ -1,4 +1,4 @@
-"""Request-wide middleware: request id, audit context, sign-in requirement."""
+"""Request-wide middleware: request id, the APIs' guard, audit context, sign-in requirement."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from rest_framework.response import Response
 
-from portal import audit
+from portal import audit, params
+from portal.api import errors
 from portal.logging import REQUEST_ID_HEADER, bind_request_id, clean_request_id, clear_context
 
 log = structlog.get_logger("portal.request")
@@ -54,6 +56,45 @@ class RequestIdMiddleware:
             return response
         finally:
             clear_context()
+
+
+class ApiGuardMiddleware:
+    """What every API answers alike, whatever its view (``portal.api.errors`` words it in the API's shape).
+
+    A NUL character in the path or in a query parameter (its name or a value) is refused with a 400 that
+    names the parameter, before any view reads it: no database text can hold one (PostgreSQL fails the
+    query). Request bodies are checked where they are parsed (``portal.params.JSONParser`` …).
+
+    An error answered as an HTML page (Django's 404 for a path no endpoint has, its 500 for an exception,
+    which Django has logged with the request id, its 400 for a suspicious request) is answered in the
+    API's JSON error shape instead, with a message that says nothing of the cause.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not errors.is_api(request.path_info):
+            return self.get_response(request)
+        if params.NUL in request.path_info:
+            return errors.error_response(request, 400, params.nul_message("The path"))
+        parameter = params.parameter_with_nul((name, value) for name, values in request.GET.lists() for value in values)
+        if parameter is not None:
+            message = params.nul_message(f"The query parameter {parameter}")
+            return errors.error_response(request, 400, message, parameter=parameter)
+        response = self.get_response(request)
+        if response.status_code < 400 or response.streaming or isinstance(response, Response):
+            return response
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        status = response.status_code
+        answer = errors.error_response(request, status, errors.status_message(request, status))
+        # The page's own response keeps its headers and cookies; only the body and its type change.
+        response.content = answer.content
+        response["Content-Type"] = answer["Content-Type"]
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class AuditContextMiddleware:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from functools import reduce
@@ -105,15 +106,36 @@ def _encode(data: dict) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(text)
+    return value
+
+
+def _no_constant(text: str):
+    raise ValueError(text)  # NaN, Infinity: no query takes them
+
+
 def _decode(raw: str, what: str) -> dict:
+    """A cursor's JSON object; refused (a 400) unless every number in it is finite and no string holds a
+    NUL character, which the database could not compare."""
     text = raw.strip().replace("-", "+").replace("_", "/").replace(" ", "+")
     try:
-        data = json.loads(base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("utf-8"))
+        decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("utf-8")
+        data = json.loads(decoded, parse_float=_finite, parse_constant=_no_constant)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise QueryError(f"Malformed {what}, could not be parsed.") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or params.path_with_nul(data) is not None:
         raise QueryError(f"Malformed {what}, could not be parsed.")
     return data
+
+
+def _storable(value) -> bool:
+    """Whether a sort key value of a cursor is one a database column can be compared with."""
+    if isinstance(value, int | float) and not isinstance(value, bool):  # (finite: see _decode)
+        return -params.MAX_INTEGER - 1 <= value <= params.MAX_INTEGER
+    return value is None or isinstance(value, str | bool)
 
 
 def _strings(value, what: str) -> list[str]:
@@ -176,7 +198,7 @@ class Cursor:
         position, total = data.get("position"), data.get("totalItems")
         if not isinstance(term, str) or not isinstance(position, list) or not position:
             raise QueryError("Malformed cursor, could not be parsed.")
-        if any(isinstance(value, dict | list) for value in position):
+        if not all(_storable(value) for value in position):
             raise QueryError("Malformed cursor, could not be parsed.")
         if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
             raise QueryError("Malformed cursor: totalItems must be a count.")

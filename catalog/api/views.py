@@ -105,27 +105,31 @@ class EntitiesView(CatalogView):
             cursor_limit, cursor_offset = pagination.parse_after(params["after"])
             limit = cursor_limit if cursor_limit is not None else limit
             offset = cursor_offset if cursor_offset is not None else offset
-        base = queries.apply_filters(entities(), groups)
+        base, start = queries.apply_filters(entities(), groups), offset or 0
         if limit is not None:
-            start = offset or 0
             rows = list(pagination.keyset(base, terms)[start : start + limit])
             return Response(render(rows, fields))
-        return StreamingHttpResponse(self._stream(base, terms, fields, offset or 0), content_type="application/json")
+        # The first chunk is read before the answer starts: a query that cannot run is an error
+        # response, not a 200 cut short after its first byte.
+        rows = list(pagination.keyset(base, terms)[start : start + STREAM_CHUNK])
+        stream = self._stream(base, terms, fields, rows, render(rows, fields))
+        return StreamingHttpResponse(stream, content_type="application/json")
 
     @staticmethod
-    def _stream(base, terms, fields, offset):
-        """The JSON array of every matching entity, read in keyset chunks."""
+    def _stream(base, terms, fields, rows, items):
+        """The JSON array of every matching entity: the chunk already read (``rows``, served as
+        ``items``), then the next ones in keyset chunks."""
         yield b"["
-        after, first = None, True
+        first = True
         while True:
-            page = pagination.keyset(base, terms, after=after)
-            rows = list(page[offset : offset + STREAM_CHUNK] if after is None else page[:STREAM_CHUNK])
-            for item in render(rows, fields):
+            for item in items:
                 yield _dump(item) if first else b"," + _dump(item)
                 first = False
             if len(rows) < STREAM_CHUNK:
                 break
             after = pagination.order_values(rows[-1], terms)
+            rows = list(pagination.keyset(base, terms, after=after)[:STREAM_CHUNK])
+            items = render(rows, fields)
         yield b"]"
 
 
