@@ -231,5 +231,6 @@ def test_a_retention_under_one_day_is_refused_at_start_up(tmp_path, name):
 def test_a_message_whose_database_does_not_answer_is_tried_again_a_bounded_number_of_times():
     from portal import tasks
 
-    delays = [tasks.database_retry_delay(retries) for retries in range(tasks.run.max_retries)]
+    assert tasks.run.max_retries == tasks.DATABASE_RETRIES
+    delays = [tasks.database_retry_delay(retries) for retries in range(tasks.DATABASE_RETRIES)]
     assert (delays, sum(delays)) == ([2, 4, 8, 16, 32, 60, 60, 60], 242)
