@@ -12,7 +12,9 @@ a heartbeat thread keeps the claim alive during long steps. For each step:
 - ``RunCancelled`` (from ``ctx.check_cancelled()``, or between steps): the run is cancelled.
 
 Secrets are decrypted in memory only, every message, error and output written is redacted, and
-``secrets_encrypted`` is emptied when the run ends, however it ends.
+``secrets_encrypted`` is emptied when the run ends, however it ends. What is written is bounded: an
+error is cut to :data:`ERROR_MAX_LENGTH` characters, an output larger than ``MAX_OUTPUT`` fails its
+step (or the run) instead of being stored, and every event is bounded by :mod:`portal.runs.log`.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from portal.runs.kinds import (
     UnknownRunKind,
     get_kind,
 )
-from portal.runs.log import Redactor, RunLog
+from portal.runs.log import MAX_OUTPUT, Redactor, RunLog
 
 log = structlog.get_logger("portal.runs")
 
@@ -92,9 +94,12 @@ def _json(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PermanentError(f"{what} is {type(value).__name__}, not a mapping")
     try:
-        loaded: dict[str, Any] = json.loads(json.dumps(value, allow_nan=False))
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        loaded: dict[str, Any] = json.loads(text)
     except (TypeError, ValueError):
         raise PermanentError(f"{what} is not JSON data") from None
+    if len(text) > MAX_OUTPUT:
+        raise PermanentError(f"{what} is larger than {MAX_OUTPUT // (1024 * 1024)} MB")
     return loaded
 
 

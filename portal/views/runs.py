@@ -1,28 +1,43 @@
 """Runs in the portal's own pages: every run of every kind for administrators (filter by kind, status,
-subject, user), and a run's page with its steps and live log, where it can be retried or cancelled."""
+subject, user), and a run's page with its steps and live log, where it can be retried or cancelled.
+
+A run's page never shows a long value whole: the newest :data:`LOG_SHOWN` lines of its log, the first
+:data:`MESSAGE_SHOWN` characters of a line, the first :data:`VALUE_SHOWN` characters of its params and output;
+each then links to the whole value, served by the page as an attachment (``?download=…``) to whoever may see it.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
+from django.db.models.fields.json import KT
+from django.db.models.functions import Length, Substr
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from portal import params, permissions, runs
 from portal.models.runs import Run, RunStatus, StepStatus
+from portal.runs.log import json_prefix
 from portal.timefmt import duration
 
 PAGE_SIZE = 50
 #: Lines of a run's log on its page (the newest are kept when there are more).
 LOG_SHOWN = 500
+#: Characters of a log line, and of the run's params and output, shown on its page.
+MESSAGE_SHOWN = 4 * 1024
+VALUE_SHOWN = 64 * 1024
 BADGES: dict[str, str] = {
     RunStatus.PENDING: "badge",
     RunStatus.RUNNING: "badge badge-warn",
@@ -119,24 +134,87 @@ def _visible_run(request, pk) -> Run:
     return run
 
 
-def _events(run: Run) -> list[dict]:
-    newest = list(run.events.order_by("-id")[:LOG_SHOWN])
+def _events(run: Run) -> tuple[list[dict], bool]:
+    """The newest lines of the log, and whether there are earlier ones; the beginning of each message, its
+    length, step, level and status are read in the query (a completion event's body holds the run's output)."""
+    newest = list(
+        run.events.order_by("-id")
+        .annotate(
+            shown_message=Substr(KT("body__message"), 1, MESSAGE_SHOWN),
+            message_length=Length(KT("body__message")),
+            step_key=KT("body__stepId"),
+            body_level=KT("body__level"),
+            body_status=KT("body__status"),
+        )
+        .defer("body")[: LOG_SHOWN + 1]
+    )
     names = dict(run.steps.values_list("key", "name"))
-    return [
-        {
-            "id": event.pk,
-            "time": timezone.localtime(event.created),
-            "level": event.level,
-            "step": names.get(event.body.get("stepId", ""), "") if isinstance(event.body, dict) else "",
-            "message": event.message,
-        }
-        for event in reversed(newest)
-    ]
+    rows = []
+    for event in reversed(newest[:LOG_SHOWN]):
+        length = event.message_length or 0
+        rows.append(
+            {
+                "id": event.pk,
+                "time": timezone.localtime(event.created),
+                "level": event.body_level or ("error" if event.body_status == StepStatus.FAILED else "info"),
+                "step": names.get(event.step_key or "", ""),
+                "message": (event.shown_message or "") + ("…" if length > MESSAGE_SHOWN else ""),
+                "cut": length > MESSAGE_SHOWN,
+                "size": length,
+            }
+        )
+    return rows, len(newest) > LOG_SHOWN
+
+
+def _shown(value: Any) -> dict:
+    """The beginning of a value's JSON text, whether it is cut, and the size of the whole."""
+    text, whole = json_prefix(value, VALUE_SHOWN, indent=2)
+    size = len(text) if whole else len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"))
+    return {"text": text if whole else text + "\n…", "cut": not whole, "size": size}
+
+
+def _attachment(content: Any, filename: str) -> HttpResponseBase:
+    response = (StreamingHttpResponse if isinstance(content, Iterator) else HttpResponse)(
+        content, content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _log_lines(run: Run) -> Iterator[str]:
+    names = dict(run.steps.values_list("key", "name"))
+    rows = run.events.order_by("id").values_list("created", KT("body__stepId"), KT("body__message"))
+    for created, step, message in rows.iterator(chunk_size=LOG_SHOWN):
+        where = f" [{names.get(step, step)}]" if step else ""
+        yield f"{timezone.localtime(created):%Y-%m-%d %H:%M:%S}{where} {message or ''}\n"
+
+
+def _download(request, run: Run) -> HttpResponseBase:
+    """The whole of a value the page cuts: ``?download=`` ``params``, ``output``, ``event&event=<id>`` or ``log``."""
+    what = request.GET.get("download")
+    if what in ("params", "output"):
+        value = run.params if what == "params" else run.output
+        chunks = json.JSONEncoder(ensure_ascii=False, indent=2, default=str).iterencode(value)
+        return _attachment(iter(chunks), f"run-{run.pk}-{what}.json")
+    if what == "event":
+        try:
+            event = run.events.filter(pk=int(request.GET.get("event", ""))).first()
+        except ValueError:
+            event = None
+        if event is None:
+            raise Http404("No such event.")
+        return _attachment(event.message, f"run-{run.pk}-event-{event.pk}.txt")
+    if what == "log":
+        return _attachment(_log_lines(run), f"run-{run.pk}-log.txt")
+    raise Http404("Nothing to download.")
 
 
 def run_page(request, pk):
     run = _visible_run(request, pk)
+    if "download" in request.GET:
+        return _download(request, run)
     now = timezone.now()
+    events, earlier = _events(run)
     steps = [
         {
             "step": step,
@@ -151,9 +229,10 @@ def run_page(request, pk):
         "badge": BADGES.get(run.status, "badge"),
         "duration": duration(run.started, run.completed or (now if run.status == RunStatus.RUNNING else None)),
         "steps": steps,
-        "events": _events(run),
-        "params": json.dumps(run.params, indent=2, ensure_ascii=False),
-        "output": json.dumps(run.output, indent=2, ensure_ascii=False) if run.output else "",
+        "events": events,
+        "earlier_events": earlier,
+        "params": _shown(run.params),
+        "output": _shown(run.output) if run.output else None,
         "can_cancel": run.is_active
         and not run.cancel_requested
         and permissions.can(request.user, "portal.cancel_run", run),

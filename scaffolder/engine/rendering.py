@@ -1,11 +1,13 @@
 """Rendering of a template's expressions for the engine: always in the sandbox process when there is any.
 
 A value without template syntax (``${{``, ``{%``, ``{#``) runs no expression, so it is rendered in-process
-(which only applies Backstage's rules on empty values) and spares the sandbox process's start-up.
+(which only applies Backstage's rules on empty values) and spares the sandbox process's start-up. A template's
+output is stored as it is rendered: all of it together may be no larger than one value (``Limits.file_bytes``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.conf import settings
@@ -35,11 +37,17 @@ def has_syntax(value: Any) -> bool:
     return False
 
 
-def render(value: Any, context: dict) -> Any:
+def output_limits() -> Limits:
+    """The limits of rendering a template's output: the whole output as large as one value at most."""
+    base = limits()
+    return dataclasses.replace(base, output_bytes=base.file_bytes)
+
+
+def render(value: Any, context: dict, bounds: Limits | None = None) -> Any:
     """A step's ``input`` (or any value) rendered the way Backstage renders it."""
     if not has_syntax(value):
         return render_value(value, {})
-    return render_value_sandboxed(value, context, limits())
+    return render_value_sandboxed(value, context, bounds or limits())
 
 
 def condition(value: Any, context: dict) -> bool:
@@ -62,7 +70,7 @@ def render_output(output: Any, context: dict) -> dict:
     }
     decided = {}
     if conditions:
-        rendered = render(conditions, context)
+        rendered = render(conditions, context, output_limits())
         decided = {name: is_truthy(rendered.get(name)) if isinstance(rendered, dict) else False for name in conditions}
     kept: dict[str, Any] = {}
     for key, items in output.items():
@@ -74,5 +82,5 @@ def render_output(output: Any, context: dict) -> dict:
             for index, item in enumerate(items)
             if decided.get(f"{key}.{index}", True)
         ]
-    rendered = render(kept, context)
+    rendered = render(kept, context, output_limits())
     return rendered if isinstance(rendered, dict) else {}

@@ -34,10 +34,11 @@ from scaffolder.actions import sources
 from scaffolder.actions.registry import ActionError, get_action, input_errors
 from scaffolder.engine import request_files, workspace
 from scaffolder.engine.context import ActionContext, ClaimLost, StepLogger
-from scaffolder.engine.rendering import condition, render, render_output
+from scaffolder.engine.rendering import condition, limits, render, render_output
 from scaffolder.models import TASK_KIND, WOULD_FAIL, Task
 from scaffolder.parameters import MISSING, merge, password_paths, pick, required_secret_paths, value_at
 from scaffolder.templating import TemplateError
+from scaffolder.templating.limits import value_message
 
 log = structlog.get_logger("scaffolder.engine")
 
@@ -50,10 +51,15 @@ MAX_EACH = 100
 
 
 def _json(value: Any, what: str) -> Any:
+    """``value`` as JSON data, refused when it is not, or when it is larger than a value may be."""
     try:
-        return json.loads(json.dumps(value, allow_nan=False))
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError):
         raise ActionError(f"{what} is not JSON data") from None
+    bounds = limits()
+    if len(text) > bounds.file_bytes:
+        raise ActionError(value_message(bounds, f"{what} is"))
+    return json.loads(text)
 
 
 class TemplateRun(RunKind):

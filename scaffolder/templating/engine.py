@@ -7,10 +7,13 @@ prints it (``true``, ``a,b``, nothing for null), a mapping key wins over a metho
 one ``${{ expression }}`` keeps the expression's own type.
 
 Nothing reaches Python internals: there are no globals at all, only the filters of :mod:`.filters`, no
-attribute starting with ``_``, only read-only methods of strings, numbers, lists and mappings, and the operators
-and filters that could build a huge value (``*``, ``+``, ``**``, ``replace``, ``join``) check the size first. These
-guards bound what an expression can build in-process; CPU time and memory are bounded by running the rendering in
-the sandbox process (:mod:`.sandbox`), which the task engine must use for templates it did not write itself.
+attribute starting with ``_``, and only read-only methods of strings, numbers, lists and mappings. No value larger
+than ``Limits.file_bytes`` is ever built (:mod:`.bounds`): the operators ``~``, ``*``, ``+`` and ``**`` check the
+size of their result first, and so do the filters that join or encode (``join``, ``replace``, ``dump``, ``indent``);
+every other filter's and every call's result is measured, as is what a macro or a ``{% set %}`` block joins and what
+a single expression gives. These guards bound what an expression can build in-process; CPU time and memory are
+bounded by running the rendering in the sandbox process (:mod:`.sandbox`), which the task engine must use for
+templates it did not write itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Template, nodes
 from jinja2 import TemplateError as JinjaError
 from jinja2 import Undefined as JinjaUndefined
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
@@ -29,6 +33,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from portal.redaction import redact
 
+from .bounds import checked, joined, size_of, text_of
 from .filters import build_filters
 from .limits import LimitExceeded, current_limits, memory_message, value_message
 
@@ -113,14 +118,61 @@ def js_string(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return str(int(value))
     if isinstance(value, (list, tuple)):
-        return ",".join(str(js_string(item)) for item in value)
+        checked(value)
+        return joined((str(js_string(item)) for item in value), ",")
     if isinstance(value, Mapping):
         return "[object Object]"
     return value
 
 
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, but ``a ~ b`` calls :meth:`SandboxEnvironment.join_values`, which checks the size
+    first, and a list, tuple or mapping written in the template is measured once built (``[a, a, a]``)."""
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.join_values((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+    def _measured(self, visit: Any, node: nodes.Expr, frame: Frame) -> None:
+        self.write("environment.measured(")
+        visit(node, frame)
+        self.write(")")
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # a target: {% for key, value in … %}
+            super().visit_Tuple(node, frame)
+        else:
+            self._measured(super().visit_Tuple, node, frame)
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self._measured(super().visit_List, node, frame)
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self._measured(super().visit_Dict, node, frame)
+
+
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = BoundedCodeGenerator
+
+    def concat(self, parts: Iterable[str]) -> str:
+        """What a macro, a ``{% set %}`` block or a ``{% filter %}`` block joins: refused when too large."""
+        return joined(parts)
+
+    def measured(self, value: Any) -> Any:
+        return checked(value)
+
+    def join_values(self, values: Iterable[Any]) -> str:
+        """``a ~ b ~ c``: each value as a string, refused before joining when the result would be too large."""
+        return joined(map(text_of, values))
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Call from a template (a method, a macro), and measure what it gives."""
+        return checked(super().call(context, obj, *args, **kwargs))
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if not super().is_safe_attribute(obj, attr, value):
@@ -173,12 +225,13 @@ def _binop_problem(operator_name: str, left: Any, right: Any) -> Exception | Non
         return SecurityError("string formatting with % is not allowed in templates; use ~ to join strings")
     if operator_name == "*":
         sequence, count = (left, right) if isinstance(left, sized) else (right, left)
-        if isinstance(sequence, sized) and isinstance(count, int) and len(sequence) * count > limits.file_bytes:
+        repeats = isinstance(sequence, sized) and isinstance(count, int) and count > 0
+        if repeats and size_of(sequence, limits.file_bytes) * count > limits.file_bytes:
             return LimitExceeded(value_message(limits))
         if both_ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
             return ValueError("the number is too large")
     joins = operator_name == "+" and isinstance(left, sized) and isinstance(right, sized)
-    if joins and len(left) + len(right) > limits.file_bytes:
+    if joins and size_of(left, limits.file_bytes) + size_of(right, limits.file_bytes) > limits.file_bytes:
         return LimitExceeded(value_message(limits))
     if operator_name == "**" and both_ints and abs(left) > 1 and right * left.bit_length() > MAX_INT_BITS:
         return ValueError("the number is too large")
@@ -321,7 +374,7 @@ def template_error(error: BaseException, secrets: Iterable[str], where: str = ""
 def _render(template: str, context: Mapping[str, Any]) -> Any:
     expression = _single_expression(template)
     if expression is not None:
-        return plain(expression(**context))
+        return checked(plain(expression(**context)))
     return render_text(template, context)
 
 

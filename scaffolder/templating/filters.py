@@ -1,21 +1,26 @@
 """The filters a template may use: Backstage's own, nunjucks' ``dump``, and the safe Jinja built-ins nunjucks has too.
 
 A filter that rejects its input raises ``ValueError`` with a message for the template author; the engine turns it
-into a ``TemplateError`` (with secret values redacted).
+into a ``TemplateError`` (with secret values redacted). No filter gives a value larger than ``Limits.file_bytes``:
+those that join, encode or repeat (``dump``, ``join``, ``replace``, ``indent``, ``escape``, ``urlencode``, ``string``,
+``list``, ``sum``) check the size before building their result, and every filter's result is measured.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import Undefined, pass_environment
 from jinja2 import filters as jinja_filters
+from jinja2.utils import url_quote
 
-from .limits import LimitExceeded, current_limits, value_message
+from .bounds import checked, joined, json_text, size_of, text_of, too_large
+from .limits import current_limits
 
 DEFAULT_NAMESPACE = "default"
 MAX_INDENT = 100
@@ -83,7 +88,7 @@ def dump(value: Any, indent: int | str | None = None) -> str:
     else:
         indent = None
     separators = (",", ":") if indent is None else (",", ": ")
-    return json.dumps(value, ensure_ascii=False, indent=indent, separators=separators, default=to_json_data)
+    return json_text(value, indent=indent, separators=separators, default=to_json_data)
 
 
 def _host_kind(host: str) -> str:
@@ -222,19 +227,13 @@ def pick(environment: Any, value: Any, path: Any) -> Any:
     return current
 
 
-def _guard(size: int) -> None:
-    limits = current_limits()
-    if size > limits.file_bytes:
-        raise LimitExceeded(value_message(limits))
-
-
 @jinja_filters.pass_eval_context
 def replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: int | None = None) -> Any:
-    text, old_text, new_text = str(value), str(old), str(new)
+    text, old_text, new_text = text_of(value), text_of(old), text_of(new)
     occurrences = text.count(old_text) if old_text else len(text) + 1
     if count is not None and count >= 0:
         occurrences = min(occurrences, count)
-    _guard(len(text) + occurrences * max(len(new_text) - len(old_text), 0))
+    too_large(len(text) + occurrences * max(len(new_text) - len(old_text), 0))
     return jinja_filters.do_replace(eval_ctx, value, old, new, count)
 
 
@@ -243,16 +242,74 @@ def join(eval_ctx: Any, value: Any, separator: Any = "", attribute: Any = None) 
     """Jinja's ``join`` (autoescape is off), refusing a result larger than the value limit before building it."""
     if attribute is not None:
         value = map(jinja_filters.make_attrgetter(eval_ctx.environment, attribute), value)
-    strings = [str(item) for item in value]
-    glue = str(separator)
-    _guard(sum(map(len, strings)) + len(glue) * max(len(strings) - 1, 0))
-    return glue.join(strings)
+    return joined(map(text_of, value), text_of(separator))
 
 
 def indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
     if (isinstance(width, int) and width > MAX_INDENT) or (isinstance(width, str) and len(width) > MAX_INDENT):
         raise ValueError(f"indent takes a width of at most {MAX_INDENT}")
-    return jinja_filters.do_indent(str(value), width, first, blank)
+    text = text_of(value)
+    step = len(width) if isinstance(width, str) else max(int(width), 0)
+    too_large(len(text) + step * (text.count("\n") + (1 if first else 0)))
+    return jinja_filters.do_indent(text, width, first, blank)
+
+
+#: What ``escape`` adds for each character it replaces (``&`` becomes ``&amp;``, ``<`` becomes ``&lt;`` …).
+_ESCAPE_GROWTH = {"&": 4, "<": 3, ">": 3, '"': 4, "'": 4}
+
+
+def escape(value: Any) -> Any:
+    if not hasattr(value, "__html__"):
+        text = text_of(value)
+        too_large(len(text) + sum(text.count(char) * growth for char, growth in _ESCAPE_GROWTH.items()))
+    return jinja_filters.escape(value)
+
+
+_URL_CHUNK = 64 * 1024
+
+
+def urlencode(value: Any) -> str:
+    """Jinja's ``urlencode``; a string is quoted piece by piece and refused as soon as it passes the limit."""
+    if isinstance(value, Mapping) or (isinstance(value, Iterable) and not isinstance(value, str)):
+        return str(jinja_filters.do_urlencode(value))
+    data = text_of(value).encode("utf-8")
+    return joined(url_quote(data[start : start + _URL_CHUNK]) for start in range(0, len(data), _URL_CHUNK))
+
+
+def string(value: Any) -> str:
+    return text_of(value)
+
+
+def to_list(value: Any) -> list:
+    if isinstance(value, str):
+        too_large(2 * len(value))  # one item per character
+    return list(value)
+
+
+@pass_environment
+def total(environment: Any, iterable: Any, attribute: str | int | None = None, start: Any = 0) -> Any:
+    """Jinja's ``sum``; summing lists or strings is refused before it starts when the result would be too large."""
+    if attribute is not None:
+        iterable = map(jinja_filters.make_attrgetter(environment, attribute), iterable)
+    if isinstance(start, (str, list, tuple)):
+        items = list(iterable)
+        limit = current_limits().file_bytes
+        size = size_of(start, limit)
+        for item in items:
+            size += size_of(item, limit - size)
+            too_large(size)
+        iterable = items
+    return sum(iterable, start)
+
+
+def _bounded(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter, with its result measured (``functools.wraps`` keeps Jinja's ``pass_*`` mark of the filter)."""
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        return checked(function(*args, **kwargs))
+
+    return bounded
 
 
 def build_filters(*, cookiecutter_compat: bool = False) -> dict[str, Any]:
@@ -261,9 +318,15 @@ def build_filters(*, cookiecutter_compat: bool = False) -> dict[str, Any]:
     table.update(
         {
             "dump": dump,
+            "e": escape,
+            "escape": escape,
             "indent": indent,
             "join": join,
+            "list": to_list,
             "replace": replace,
+            "string": string,
+            "sum": total,
+            "urlencode": urlencode,
             "parseRepoUrl": parse_repo_url,
             "parseEntityRef": parse_entity_ref,
             "pick": pick,
@@ -272,4 +335,4 @@ def build_filters(*, cookiecutter_compat: bool = False) -> dict[str, Any]:
     )
     if cookiecutter_compat:
         table["jsonify"] = dump
-    return table
+    return {name: _bounded(function) for name, function in table.items()}

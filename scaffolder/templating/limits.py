@@ -15,8 +15,9 @@ class Limits:
     """What one rendering (one step input, one skeleton) may use.
 
     ``cpu_seconds``, ``memory_bytes`` and ``wall_seconds`` are enforced on the sandbox process; ``output_bytes``
-    (everything written), ``file_bytes`` (one file, and any single value an expression builds) and ``max_files``
-    (entries of a skeleton) are checked while rendering, in the sandbox and in-process alike.
+    (everything written), ``file_bytes`` (one file, any single value an expression builds, and a step's or a
+    template's output) and ``max_files`` (entries of a skeleton) are checked while rendering, in the sandbox and
+    in-process alike.
     """
 
     cpu_seconds: int = 10
@@ -86,8 +87,10 @@ def file_message(limits: Limits) -> str:
     return f"the rendered file exceeds {size_text(limits.file_bytes)}"
 
 
-def value_message(limits: Limits) -> str:
-    return f"the expression builds a value larger than {size_text(limits.file_bytes)}"
+def value_message(limits: Limits, what: str = "the expression builds a value") -> str:
+    """The wording of every value over the limit: "the expression builds a value larger than 20 MB", "the step's
+    output is larger than 20 MB" (``what`` is "the step's output is")."""
+    return f"{what} larger than {size_text(limits.file_bytes)}"
 
 
 def entries_message(limits: Limits) -> str:

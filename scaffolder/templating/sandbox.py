@@ -8,7 +8,8 @@ children, and ``subprocess`` needs no pickling and no fork of a threaded parent)
 JSON, so no value and no secret ever appears in the child's argv or environment; the child's environment holds
 only ``PATH`` and ``LANG``, it runs in a session of its own (killed as a process group), and before rendering it
 limits its CPU time (``RLIMIT_CPU``), address space (``RLIMIT_AS``), file size (``RLIMIT_FSIZE``), core dumps
-and new processes. The parent enforces the wall-clock limit and caps what it reads back. Whatever happens in
+and new processes. A rendered value larger than ``Limits.output_bytes`` is refused in the child, before it is
+encoded; the parent enforces the wall-clock limit and caps what it reads back. Whatever happens in
 the child, the parent gets either the result or a :class:`TemplateError` with a clear message, and stays healthy.
 """
 
@@ -28,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .bounds import size_of
 from .engine import TemplateError, evaluate_condition, redact, render_value, secret_values
 from .limits import (
     DEFAULT_LIMITS,
@@ -258,7 +260,10 @@ def _perform(job: Mapping[str, Any], limits: Limits) -> Any:
     operation = job["op"]
     if operation == "render_value":
         with applying(limits):
-            return render_value(job["value"], job["context"])
+            rendered = render_value(job["value"], job["context"])
+        if size_of(rendered, limits.output_bytes) > limits.output_bytes:  # refused before it is encoded
+            raise TemplateError(output_message(limits))
+        return rendered
     if operation == "evaluate_condition":
         with applying(limits):
             return evaluate_condition(job["value"], job["context"])

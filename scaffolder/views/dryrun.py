@@ -1,4 +1,5 @@
-"""The files of a dry run as a tree, and one file's contents (text shown, binary files only listed)."""
+"""The files of a dry run as a tree, and one file's contents (the beginning of a text shown, binary files only
+listed; the task page serves the whole file as a download)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,53 @@ import base64
 import binascii
 from urllib.parse import urlencode
 
-#: Text larger than this is cut on the page (the API has it all).
+#: Text larger than this is cut on the page (the download and the API have it all).
 MAX_SHOWN_BYTES = 200_000
+#: A file with a NUL byte in its first bytes is binary.
+_SNIFFED_BYTES = 8192
 
 
-def _decode(entry: dict) -> bytes | None:
-    content = entry.get("base64Content")
-    if not isinstance(content, str):
+def content(entry: dict) -> bytes | None:
+    """The file's bytes (a link's target); None when the dry run left them out or they cannot be decoded."""
+    encoded = entry.get("base64Content")
+    if not isinstance(encoded, str) or entry.get("omitted"):
         return None
     try:
-        return base64.b64decode(content, validate=True)
+        return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         return None
 
 
+def _text(head: bytes) -> str | None:
+    """The text of a file's first bytes (at most MAX_SHOWN_BYTES of them), or None when the file is binary."""
+    if b"\x00" in head[:_SNIFFED_BYTES]:
+        return None
+    try:
+        return head[:MAX_SHOWN_BYTES].decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return head[: MAX_SHOWN_BYTES - 3].decode("utf-8")  # a character cut where the page cuts
+        except UnicodeDecodeError:
+            return None
+
+
+def _is_binary(entry: dict) -> bool:
+    """Whether the page shows a file as binary, decoding only what it would show (the tree asks for every file)."""
+    encoded = entry.get("base64Content")
+    if not isinstance(encoded, str) or not encoded or entry.get("omitted") or entry.get("symlink"):
+        return False
+    try:
+        head = base64.b64decode(encoded[: (MAX_SHOWN_BYTES + 2) // 3 * 4], validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return _text(head) is None
+
+
 def describe(entry: dict) -> dict:
-    """``{path, name, size, kind, text}``: kind is text, binary, symlink, omitted or empty."""
+    """``{path, name, size, kind, text, cut}``: kind is text, binary, symlink, omitted or empty; a text longer
+    than :data:`MAX_SHOWN_BYTES` is cut (``cut``)."""
     path = str(entry.get("path") or "")
-    data = _decode(entry)
+    data = content(entry)
     result = {
         "path": path,
         "name": path.rsplit("/", 1)[-1],
@@ -35,21 +65,13 @@ def describe(entry: dict) -> dict:
     }
     if entry.get("symlink"):
         result.update(kind="symlink", text=(data or b"").decode("utf-8", "replace"))
-    elif entry.get("omitted") or data is None:
+    elif data is None:
         result["kind"] = "omitted"
     elif not data:
         result["kind"] = "empty"
-    elif b"\x00" in data[:8192]:
+    elif (text := _text(data[:MAX_SHOWN_BYTES])) is None:
         result["kind"] = "binary"
     else:
-        try:
-            text = data[:MAX_SHOWN_BYTES].decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data[: MAX_SHOWN_BYTES - 3].decode("utf-8")
-            except UnicodeDecodeError:
-                result["kind"] = "binary"
-                return result
         result.update(text=text, cut=len(data) > MAX_SHOWN_BYTES)
     return result
 
@@ -74,7 +96,7 @@ def tree(entries: list[dict], selected: str, base_url: str) -> list[dict]:
             "children": {},
             "url": f"{base_url}?{urlencode({'file': path})}#dry-run-file",
             "current": path == selected,
-            "binary": describe(entry)["kind"] == "binary",
+            "binary": _is_binary(entry),
         }
     return _flatten(root)
 

@@ -4,15 +4,26 @@ The log is live through htmx: a poller fetches the events after the last one sho
 appends them (out of band), with the step list and the status; when the task has ended, the page is
 reloaded once to show the result, and polling stops. Without JavaScript the page refreshes itself while
 the task runs. Another user's task answers 404 (``services.visible_tasks``).
+
+No value is shown whole when it is long: the page shows the newest :data:`EVENTS_SHOWN` log lines, the first
+:data:`MESSAGE_SHOWN` characters of a line and :data:`TEXT_SHOWN` of an output text, the beginning of a dry run's
+file; each then links to the whole value, which the page serves as an attachment (``?download=…``) to whoever may
+see the page.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.http import HttpResponse
+from django.db.models.fields.json import KT
+from django.db.models.functions import Length, Substr
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -29,6 +40,14 @@ from scaffolder.views.common import badge, tabs, task_or_404, task_title, templa
 
 #: Events sent by one poll at most (the next poll takes the rest).
 EVENTS_PER_POLL = 500
+#: Log lines on the page (the newest; the whole log is a download away).
+EVENTS_SHOWN = 500
+#: Characters of a log line shown; of an output text, rendered; of a title shown.
+MESSAGE_SHOWN = 4 * 1024
+TEXT_SHOWN = 64 * 1024
+TITLE_SHOWN = 200
+#: A link whose URL is longer than this is left out of the result.
+MAX_LINK_URL = 8 * 1024
 RETRIABLE = services.RETRIABLE
 
 
@@ -40,18 +59,33 @@ def retry_secrets(task) -> list[dict]:
     ]
 
 
+def shown_events(events):
+    """The events with the beginning of their message, its length, step, level and status read in the query
+    (their bodies are not loaded: a completion event carries the task's output)."""
+    return events.annotate(
+        shown_message=Substr(KT("body__message"), 1, MESSAGE_SHOWN),
+        message_length=Length(KT("body__message")),
+        step_key=KT("body__stepId"),
+        body_level=KT("body__level"),
+        body_status=KT("body__status"),
+    ).defer("body")
+
+
 def event_row(event, names: dict[str, str]) -> dict:
-    body = event.body if isinstance(event.body, dict) else {}
-    step = found if isinstance(found := body.get("stepId"), str) else ""
-    level = body.get("level") if body.get("level") in ("warning", "error") else ""
-    if body.get("status") == StepStatus.FAILED:
+    """One line of the log, from an event of :func:`shown_events`."""
+    step = event.step_key or ""
+    level = event.body_level if event.body_level in ("warning", "error") else ""
+    if event.body_status == StepStatus.FAILED:
         level = "error"
+    length = event.message_length or 0
     return {
         "id": event.pk,
         "time": timezone.localtime(event.created),
         "type": event.type,
         "step": names.get(step, step),
-        "message": str(body.get("message", "")),
+        "message": (event.shown_message or "") + ("…" if length > MESSAGE_SHOWN else ""),
+        "cut": length > MESSAGE_SHOWN,
+        "size": length,
         "level": level,
     }
 
@@ -92,18 +126,43 @@ def _links(task) -> list[dict]:
         target = entity_url(ref) if ref else url
         if target.startswith("file:"):  # a repository of the local git host: its page in the portal
             target = localgit.browse_url(target) or ""
-        if target and (target.startswith(("https://", "http://", "/"))):
-            links.append({"title": link.get("title") or url or ref, "url": target, "icon": link.get("icon") or ""})
+        if target and (target.startswith(("https://", "http://", "/"))) and len(target) <= MAX_LINK_URL:
+            title = str(link.get("title") or url or ref)
+            links.append({"title": _short(title), "url": target, "icon": _short(str(link.get("icon") or ""))})
     return links
 
 
-def _texts(task) -> list[dict]:
+def _short(text: str, limit: int = TITLE_SHOWN) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _output_texts(task) -> list:
     output = task.output if isinstance(task.output, dict) else {}
-    return [
-        {"title": text.get("title") or "", "content": markdown.render(str(text.get("content") or ""))}
-        for text in output.get("text") or []
-        if isinstance(text, dict)
-    ]
+    texts = output.get("text")
+    return texts if isinstance(texts, list) else []
+
+
+def _texts(task) -> list[dict]:
+    rows = []
+    for index, text in enumerate(_output_texts(task)):
+        if not isinstance(text, dict):
+            continue
+        content = str(text.get("content") or "")
+        cut = len(content) > TEXT_SHOWN
+        rows.append(
+            {
+                "title": _short(str(text.get("title") or "")),
+                "content": markdown.render(content[:TEXT_SHOWN] + ("…" if cut else "")),
+                "cut": cut,
+                "size": len(content.encode("utf-8")) if cut else len(content),
+                "download": _download_url(task, download="text", index=index),
+            }
+        )
+    return rows
+
+
+def _download_url(task, **query) -> str:
+    return f"{reverse('scaffolder:task', kwargs={'pk': task.pk})}?{urlencode(query)}"
 
 
 def live_context(task) -> dict:
@@ -120,13 +179,18 @@ def live_context(task) -> dict:
 
 def task_page(request, pk):
     task = task_or_404(request.user, pk)
+    if "download" in request.GET:
+        return _download(request, task)
     context = live_context(task)
-    events = [event_row(event, context["names"]) for event in task.events.order_by("id")]
+    newest = list(shown_events(task.events.order_by("-id"))[: EVENTS_SHOWN + 1])
+    events = [event_row(event, context["names"]) for event in reversed(newest[:EVENTS_SHOWN])]
     context.update(
         tabs(request, "tasks"),
         title=task_title(task),
         template_url=template_url(task.template_ref),
         events=events,
+        earlier_events=len(newest) > EVENTS_SHOWN,
+        log_download=_download_url(task, download="log"),
         last_event=events[-1]["id"] if events else 0,
         can_cancel=can(request.user, "scaffolder.cancel_task", task)
         and not task.is_terminal
@@ -157,16 +221,76 @@ def _rerun(request, task) -> dict | None:
     }
 
 
+def _dry_run_entries(task) -> list[dict]:
+    output = task.output if isinstance(task.output, dict) else {}
+    contents = output.get("directoryContents")
+    return [entry for entry in contents if isinstance(entry, dict)] if isinstance(contents, list) else []
+
+
 def _dry_run(request, task) -> dict:
-    result = services.dry_run_result(task)
-    entries = [entry for entry in result.get("directoryContents") or [] if isinstance(entry, dict)]
+    entries = _dry_run_entries(task)
     selected = dryrun.chosen(entries, request.GET.get("file", ""))
     path = str(selected.get("path")) if selected else ""
+    file = dryrun.describe(selected) if selected else None
+    if file is not None:
+        file["download"] = _download_url(task, download="file", file=path)
     return {
         "count": len(entries),
         "tree": dryrun.tree(entries, path, reverse("scaffolder:task", kwargs={"pk": task.pk})),
-        "file": dryrun.describe(selected) if selected else None,
+        "file": file,
     }
+
+
+# --- the whole of a long value --------------------------------------------------------------------------------
+
+
+def _attachment(content, filename: str, content_type: str = "text/plain; charset=utf-8") -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _number(request, name: str) -> int:
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError:
+        raise Http404(f"No such {name}.") from None
+
+
+def _log_lines(task):
+    names = dict(task.steps.values_list("key", "name"))
+    rows = task.events.order_by("id").values_list("created", KT("body__stepId"), KT("body__message"))
+    for created, step, message in rows.iterator(chunk_size=EVENTS_PER_POLL):
+        where = f" [{names.get(step, step)}]" if step else ""
+        yield f"{timezone.localtime(created):%Y-%m-%d %H:%M:%S}{where} {message or ''}\n"
+
+
+def _download(request, task) -> HttpResponseBase:
+    """The whole of a value the page cuts: ``?download=`` ``event&event=<id>``, ``text&index=<n>`` (an output
+    text), ``file&file=<path>`` (a dry run's file) or ``log``; the caller has checked the user may see the task."""
+    what = request.GET.get("download")
+    if what == "event":
+        event = task.events.filter(pk=_number(request, "event")).first()
+        if event is None:
+            raise Http404("No such event.")
+        return _attachment(event.message, f"task-{task.pk}-event-{event.pk}.txt")
+    if what == "text":
+        index = _number(request, "index")
+        texts = _output_texts(task)
+        if not 0 <= index < len(texts) or not isinstance(texts[index], dict):
+            raise Http404("No such text.")
+        return _attachment(str(texts[index].get("content") or ""), f"task-{task.pk}-text-{index + 1}.md")
+    if what == "file":
+        entry = {str(entry.get("path")): entry for entry in _dry_run_entries(task)}.get(request.GET.get("file", ""))
+        data = dryrun.content(entry) if entry is not None else None
+        if entry is None or data is None:
+            raise Http404("No such file.")
+        return _attachment(data, str(entry.get("path")).rsplit("/", 1)[-1])
+    if what == "log":
+        response = StreamingHttpResponse(_log_lines(task), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"task-{task.pk}-log.txt")
+        return response
+    raise Http404("Nothing to download.")
 
 
 def task_events(request, pk):
@@ -181,7 +305,7 @@ def task_events(request, pk):
         response["HX-Refresh"] = "true"
         return response
     context = live_context(task)
-    rows = task.events.filter(id__gt=after).order_by("id")[:EVENTS_PER_POLL]
+    rows = shown_events(task.events.filter(id__gt=after).order_by("id"))[:EVENTS_PER_POLL]
     events = [event_row(event, context["names"]) for event in rows]
     context.update(events=events, last_event=events[-1]["id"] if events else after, first_events=after == 0)
     return render(request, "scaffolder/task/_live.html", context)

@@ -273,14 +273,14 @@ def test_infinite_recursion_is_a_clear_error():
     assert_healthy()
 
 
-def test_a_memory_bomb_hits_the_memory_limit():
+def test_a_value_doubling_itself_stops_at_the_value_limit_before_memory_runs_out():
     template = (
         "{% macro grow(s, n) %}{% if n %}${{ grow(s ~ s ~ s ~ s, n - 1) }}{% else %}${{ s | length }}{% endif %}"
         "{% endmacro %}${{ grow('x', 30) }}"
     )
     with pytest.raises(TemplateError) as caught:
         render_value_sandboxed(template, CONTEXT, Limits(memory_bytes=256 * MIB))
-    assert str(caught.value) == "the template needs more than 256 MB of memory to render"
+    assert str(caught.value) == "the expression builds a value larger than 20 MB"
     assert_healthy()
 
 
